@@ -1,0 +1,23 @@
+with
+
+source as (
+
+    select * from {{ source('cbs', 'cbs_pc4_areas') }}
+
+),
+
+renamed as (
+
+    select
+        pc4 as pc4_code,
+        municipality_code,
+        st_transform(
+            st_setsrid(st_geomfromgeojson(geojson), 4326),
+            {{ var('working_srid') }}
+        ) as boundary
+
+    from source
+
+)
+
+select * from renamed

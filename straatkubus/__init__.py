@@ -1,0 +1,1 @@
+"""Straatkubus Parkstad: glue between deliveries, the warehouse, dbt and Superset."""

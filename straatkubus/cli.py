@@ -1,0 +1,187 @@
+"""The `straatkubus` command line: database, generate, validate, load, build, superset, demo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import typer
+import yaml
+
+from straatkubus import cluster
+from straatkubus.settings import REPO, Settings
+
+app = typer.Typer(help="Straatkubus Parkstad: deliveries → warehouse → dbt → Superset.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="The project-local PostgreSQL + PostGIS cluster.", no_args_is_help=True)
+superset_app = typer.Typer(help="The Superset server and its assets.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(superset_app, name="superset")
+
+
+def _step(message: str) -> None:
+    typer.secho(f"==> {message}", fg=typer.colors.CYAN, err=True)
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+# --- database ----------------------------------------------------------------------------
+@db_app.command("up")
+def db_up() -> None:
+    """Create (first time) and start the cluster, with databases, PostGIS and the reader user."""
+    settings = Settings.from_env()
+    created = cluster.init(settings)
+    cluster.start(settings)
+    cluster.ensure_databases(settings)
+    typer.echo(f"PostgreSQL {'created and ' if created else ''}running on "
+               f"127.0.0.1:{settings.pg_port} (data: {settings.pg_data_dir})")
+
+
+@db_app.command("down")
+def db_down() -> None:
+    """Stop the cluster (data is kept)."""
+    stopped = cluster.stop(Settings.from_env())
+    typer.echo("PostgreSQL stopped" if stopped else "PostgreSQL was not running")
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the warehouse connection URL for other tools."""
+    typer.echo(Settings.from_env().dsn())
+
+
+# --- data --------------------------------------------------------------------------------
+@app.command()
+def generate(
+    out: Path = typer.Option(None, help="Folder for the delivery files (default: state folder)"),
+    scale: float = typer.Option(1.0, help="Fraction of the real Parkstad population"),
+    seed: int = typer.Option(42, help="Random seed: the same seed gives the same files"),
+    year: int = typer.Option(2024, help="Reference year of the deliveries"),
+) -> None:
+    """Generate synthetic deliveries for all seven municipalities."""
+    from straatkubus.generate import generate as run
+
+    settings = Settings.from_env()
+    out = out or settings.deliveries_dir
+    started = time.monotonic()
+    result = run(settings.shared_data_dir, out, scale=scale, seed=seed, year=year)
+    typer.echo(f"generated {result.inhabitants} inhabitants at {result.addresses} addresses "
+               f"in {len(result.files)} files in {out} ({time.monotonic() - started:.1f} s)")
+
+
+@app.command()
+def validate(path: Path = typer.Argument(..., help="A delivery file or a folder of them")) -> None:
+    """Validate deliveries with their Great Expectations suites; exit 1 on any failure."""
+    from straatkubus.load import delivery_files
+    from straatkubus.validate import ValidationFailed, validate_file
+
+    failed = False
+    for file in delivery_files(path):
+        try:
+            rows = validate_file(file)
+            typer.echo(f"{file.name}: valid ({rows} rows)")
+        except (ValidationFailed, ValueError) as error:
+            typer.secho(str(error), fg=typer.colors.RED, err=True)
+            failed = True
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def load(path: Path = typer.Argument(..., help="A delivery file or a folder of them"),
+         skip_validation: bool = typer.Option(False, help="Load without the GX suites")) -> None:
+    """Validate and load deliveries into the raw schema (each file in one transaction)."""
+    from straatkubus.load import DeliveryRefused, delivery_files, load_file, load_reference
+
+    settings = Settings.from_env()
+    files = delivery_files(path)
+    if not skip_validation:
+        validate(path)
+    typer.echo(f"reference: {load_reference(settings)} CBS PC4 areas")
+    for file in files:
+        try:
+            typer.echo(load_file(settings, file).summary())
+        except DeliveryRefused as error:
+            _fail(str(error))
+
+
+@app.command()
+def build(select: str = typer.Option(None, help="dbt selector, e.g. 'marts'")) -> None:
+    """Run `dbt build` (seeds, models, unit and data tests) against the warehouse."""
+    _dbt(Settings.from_env(), "build", *(["--select", select] if select else []))
+
+
+def _dbt(settings: Settings, *args: str) -> None:
+    env = {**os.environ, **settings.dbt_env(),
+           "DBT_TARGET_PATH": str(settings.state_dir / "dbt-target"),
+           "DBT_LOG_PATH": str(settings.state_dir / "dbt-logs")}
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [str(dbt), *args, "--project-dir", str(REPO), "--profiles-dir",
+               str(REPO / "profiles")]
+    if subprocess.run(command, env=env, cwd=REPO).returncode != 0:
+        _fail(f"dbt {args[0]} failed")
+
+
+# --- superset ----------------------------------------------------------------------------
+@superset_app.command("up")
+def superset_up() -> None:
+    """Start Superset (metadata database in the local cluster) on 127.0.0.1."""
+    from straatkubus import superset
+
+    superset.start(Settings.from_env())
+
+
+@superset_app.command("deploy")
+def superset_deploy() -> None:
+    """Import datasets, charts and dashboards; apply roles, row-level security and users."""
+    from straatkubus import superset
+
+    superset.deploy(Settings.from_env())
+
+
+@superset_app.command("down")
+def superset_down() -> None:
+    """Stop Superset."""
+    from straatkubus import superset
+
+    stopped = superset.stop(Settings.from_env())
+    typer.echo("Superset stopped" if stopped else "Superset was not running")
+
+
+# --- the whole demo ----------------------------------------------------------------------
+@app.command()
+def demo(scale: float = typer.Option(1.0, help="Fraction of the real Parkstad population"),
+         seed: int = typer.Option(42)) -> None:
+    """Bring up everything: cluster, data, validation, load, dbt build, Superset, deploy."""
+    settings = Settings.from_env()
+    _step(f"PostgreSQL + PostGIS on 127.0.0.1:{settings.pg_port}")
+    db_up()
+    _step("generating synthetic Parkstad deliveries")
+    generate(out=None, scale=scale, seed=seed, year=2024)
+    _step("validating (Great Expectations) and loading deliveries")
+    load(settings.deliveries_dir, skip_validation=False)
+    _step("dbt build")
+    _dbt(settings, "build")
+    _step(f"Superset on {settings.superset_url}")
+    superset_up()
+    _step("deploying dashboards, roles, row-level security and demo users")
+    superset_deploy()
+    users = yaml.safe_load((REPO / "superset" / "demo_users.yaml").read_text())["users"]
+    typer.echo(f"\nStraatkubus Parkstad is running: {settings.superset_url}\n")
+    typer.echo(f"  {'admin':<14} {settings.superset_admin_password:<16} beheerder (Admin)")
+    for user in users:
+        typer.echo(f"  {user['username']:<14} {user['password']:<16} {', '.join(user['roles'])}")
+    typer.echo(f"\nWarehouse: {settings.dsn()}\nStop everything with: make down")
+
+
+@app.command()
+def down() -> None:
+    """Stop everything the demo started (Superset, then PostgreSQL); data is kept."""
+    superset_down()
+    db_down()

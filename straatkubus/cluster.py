@@ -1,0 +1,166 @@
+"""The project-local PostgreSQL 15 + PostGIS cluster (demo and tests).
+
+`initdb` and `pg_ctl` refuse to run as root, so as root they run as the `postgres`
+system user through `runuser`. The cluster listens on 127.0.0.1 only (no Unix socket).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import psycopg2
+from psycopg2 import sql
+
+from straatkubus.settings import Settings
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+# Tuned for a 2-core, 24 GiB machine that also runs Superset.
+SERVER_SETTINGS = {
+    "listen_addresses": "'127.0.0.1'",
+    "unix_socket_directories": "''",
+    "shared_buffers": "'1GB'",
+    "work_mem": "'64MB'",
+    "maintenance_work_mem": "'512MB'",
+    "effective_cache_size": "'8GB'",
+    "max_parallel_workers_per_gather": "2",
+    "random_page_cost": "1.1",
+    "jit": "off",
+    "max_wal_size": "'4GB'",
+    "log_min_messages": "warning",
+}
+
+
+class ClusterError(RuntimeError):
+    """The local cluster could not be created, started or reached."""
+
+
+def _as_cluster_owner(args: list[str]) -> list[str]:
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *args]
+    return args
+
+
+def _run(args: list[str]) -> None:
+    result = subprocess.run(_as_cluster_owner(args), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ClusterError(f"{' '.join(args[:2])} failed:\n{result.stdout}{result.stderr}")
+
+
+def _prepare_data_dir(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(data_dir, "postgres", "postgres")
+        data_dir.chmod(0o700)
+        probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-w", str(data_dir)])
+        if probe.returncode != 0:
+            raise ClusterError(
+                f"the postgres system user cannot reach {data_dir}; "
+                "set STRAATKUBUS_STATE_DIR to a folder whose parents it can traverse"
+            )
+
+
+def is_running(settings: Settings) -> bool:
+    return (settings.pg_data_dir / "postmaster.pid").exists() and _status_ok(settings)
+
+
+def _status_ok(settings: Settings) -> bool:
+    args = _as_cluster_owner([str(PG_BIN / "pg_ctl"), "status", "-D", str(settings.pg_data_dir)])
+    return subprocess.run(args, capture_output=True).returncode == 0
+
+
+def init(settings: Settings) -> bool:
+    """Create the cluster if it does not exist; returns True when it was created."""
+    data_dir = settings.pg_data_dir
+    if (data_dir / "PG_VERSION").exists():
+        return False
+    _prepare_data_dir(data_dir)
+    pwfile = data_dir.parent / ".initdb-password"
+    pwfile.write_text(settings.pg_password + "\n")
+    if os.geteuid() == 0:
+        shutil.chown(pwfile, "postgres", "postgres")
+    try:
+        _run([
+            str(PG_BIN / "initdb"), "-D", str(data_dir), "--username", settings.pg_user,
+            "--pwfile", str(pwfile), "--auth", "scram-sha-256", "--encoding", "UTF8",
+            "--locale", "C.UTF-8",
+        ])
+    finally:
+        pwfile.unlink(missing_ok=True)
+    conf = "\n".join(f"{key} = {value}" for key, value in SERVER_SETTINGS.items())
+    with open(data_dir / "postgresql.conf", "a") as handle:
+        handle.write(f"\n# straatkubus\nport = {settings.pg_port}\n{conf}\n")
+    (data_dir / "pg_hba.conf").write_text(
+        "# straatkubus: TCP on loopback only, passwords required\n"
+        "host all all 127.0.0.1/32 scram-sha-256\n"
+    )
+    return True
+
+
+def start(settings: Settings, timeout: float = 30.0) -> None:
+    """Create (if needed) and start the cluster, then wait until it accepts connections."""
+    init(settings)
+    if not _status_ok(settings):
+        log = settings.pg_data_dir / "server.log"
+        _run([str(PG_BIN / "pg_ctl"), "start", "-D", str(settings.pg_data_dir), "-l", str(log),
+              "-w", "-t", str(int(timeout)), "-o", f"-p {settings.pg_port}"])
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            psycopg2.connect(settings.dsn(database="postgres")).close()
+            return
+        except psycopg2.OperationalError as error:
+            if time.monotonic() > deadline:
+                raise ClusterError(f"cluster on port {settings.pg_port} not reachable: {error}")
+            time.sleep(0.3)
+
+
+def stop(settings: Settings) -> bool:
+    """Stop the cluster if it runs; returns True when it was running."""
+    if not (settings.pg_data_dir / "PG_VERSION").exists() or not _status_ok(settings):
+        return False
+    _run([str(PG_BIN / "pg_ctl"), "stop", "-D", str(settings.pg_data_dir), "-m", "fast", "-w"])
+    return True
+
+
+def ensure_databases(settings: Settings) -> None:
+    """Warehouse and Superset metadata databases, PostGIS, and the read-only Superset user.
+
+    The reader may connect to the warehouse only; what it may read is granted by dbt
+    (the `marts` schema only, see dbt_project.yml).
+    """
+    conn = psycopg2.connect(settings.dsn(database="postgres"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for database in (settings.pg_database, settings.superset_database):
+            cur.execute("select 1 from pg_database where datname = %s", (database,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
+            cur.execute(sql.SQL("revoke all on database {} from public").format(
+                sql.Identifier(database)))
+        cur.execute("select 1 from pg_roles where rolname = %s", (settings.reader_user,))
+        verb = "alter" if cur.fetchone() else "create"
+        cur.execute(sql.SQL(verb + " role {} login password %s").format(
+            sql.Identifier(settings.reader_user)), (settings.reader_password,))
+        cur.execute(sql.SQL("grant connect on database {} to {}").format(
+            sql.Identifier(settings.pg_database), sql.Identifier(settings.reader_user)))
+    conn.close()
+    conn = psycopg2.connect(settings.dsn())
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("create extension if not exists postgis")
+        cur.execute("revoke create on schema public from public")
+    conn.close()
+
+
+def drop_database(settings: Settings, database: str) -> None:
+    conn = psycopg2.connect(settings.dsn(database="postgres"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("drop database if exists {} with (force)").format(
+            sql.Identifier(database)))
+    conn.close()

@@ -1,0 +1,122 @@
+"""One place for every setting: paths, ports and credentials, read from the environment.
+
+The demo and the tests differ only in these values (the tests use their own ports and
+state folder so they never collide with a running demo).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The seven Parkstad municipalities with their CBS codes.
+MUNICIPALITIES: dict[str, str] = {
+    "GM1954": "Beekdaelen",
+    "GM0899": "Brunssum",
+    "GM0917": "Heerlen",
+    "GM0928": "Kerkrade",
+    "GM0882": "Landgraaf",
+    "GM0965": "Simpelveld",
+    "GM0986": "Voerendaal",
+}
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _secret(name: str, state_dir: Path) -> str:
+    """A secret from the environment, else one generated once per state folder.
+
+    The generated file lives in the git-ignored state folder, never in the warehouse.
+    """
+    if os.environ.get(name):
+        return os.environ[name]
+    path = state_dir / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration; `Settings.from_env()` is the only constructor used in code."""
+
+    state_dir: Path
+    shared_data_dir: Path
+    pg_host: str
+    pg_port: int
+    pg_database: str
+    pg_user: str
+    pg_password: str
+    reader_user: str
+    reader_password: str
+    superset_port: int
+    superset_database: str
+    superset_admin_password: str
+    superset_secret_key: str
+    pseudonym_key: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        state_dir = Path(_env("STRAATKUBUS_STATE_DIR", str(REPO / ".local" / "demo")))
+        return cls(
+            state_dir=state_dir,
+            shared_data_dir=Path(
+                _env("STRAATKUBUS_SHARED_DATA", str(REPO.parent / "shared" / "data"))
+            ),
+            pg_host="127.0.0.1",
+            pg_port=int(_env("STRAATKUBUS_PG_PORT", "5433")),
+            pg_database=_env("STRAATKUBUS_PG_DATABASE", "straatkubus"),
+            pg_user=_env("STRAATKUBUS_PG_USER", "straatkubus"),
+            pg_password=_env("STRAATKUBUS_PG_PASSWORD", "straatkubus-demo"),
+            reader_user=_env("STRAATKUBUS_READER_USER", "superset_reader"),
+            reader_password=_env("STRAATKUBUS_READER_PASSWORD", "reader-demo"),
+            superset_port=int(_env("STRAATKUBUS_SUPERSET_PORT", "8088")),
+            superset_database=_env("STRAATKUBUS_SUPERSET_DATABASE", "superset_meta"),
+            superset_admin_password=_env("STRAATKUBUS_SUPERSET_ADMIN_PASSWORD", "admin-demo"),
+            superset_secret_key=_secret("SUPERSET_SECRET_KEY", state_dir),
+            pseudonym_key=_secret("STRAATKUBUS_PSEUDONYM_KEY", state_dir),
+        )
+
+    # --- derived paths -------------------------------------------------------------------
+    @property
+    def pg_data_dir(self) -> Path:
+        return self.state_dir / "pgdata"
+
+    @property
+    def deliveries_dir(self) -> Path:
+        return self.state_dir / "deliveries"
+
+    @property
+    def superset_home(self) -> Path:
+        return self.state_dir / "superset"
+
+    @property
+    def superset_url(self) -> str:
+        return f"http://127.0.0.1:{self.superset_port}"
+
+    def dsn(self, database: str | None = None, user: str | None = None,
+            password: str | None = None) -> str:
+        """libpq URL for the owner (default) or any other user of the local cluster."""
+        return (
+            f"postgresql://{user or self.pg_user}:{password or self.pg_password}"
+            f"@{self.pg_host}:{self.pg_port}/{database or self.pg_database}"
+        )
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt (profiles/profiles.yml reads these)."""
+        return {
+            "STRAATKUBUS_PG_HOST": self.pg_host,
+            "STRAATKUBUS_PG_PORT": str(self.pg_port),
+            "STRAATKUBUS_PG_DATABASE": self.pg_database,
+            "STRAATKUBUS_PG_USER": self.pg_user,
+            "STRAATKUBUS_PG_PASSWORD": self.pg_password,
+            "STRAATKUBUS_SHARED_DATA": str(self.shared_data_dir),
+        }

@@ -1,0 +1,9 @@
+-- Every published count in the PC6 mart is zero or at least the minimum cell size.
+select *
+from {{ ref('fct_pc6_indicators') }}
+where
+    not is_suppressed
+    and (
+        numerator between 1 and {{ var('min_cell_size') }} - 1
+        or denominator between 1 and {{ var('min_cell_size') }} - 1
+    )
