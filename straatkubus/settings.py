@@ -118,5 +118,6 @@ class Settings:
             "STRAATKUBUS_PG_DATABASE": self.pg_database,
             "STRAATKUBUS_PG_USER": self.pg_user,
             "STRAATKUBUS_PG_PASSWORD": self.pg_password,
+            "STRAATKUBUS_READER_USER": self.reader_user,
             "STRAATKUBUS_SHARED_DATA": str(self.shared_data_dir),
         }

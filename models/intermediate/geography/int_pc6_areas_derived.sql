@@ -24,7 +24,7 @@ pc6_centres as (
         pc4_code,
         mode() within group (order by municipality_code) as municipality_code,
         count(distinct address_id) as address_count,
-        st_centroid(st_collect(location)) as centre
+        st_centroid(st_collect(address_point)) as centre
 
     from addresses
     group by pc6_code, pc4_code
@@ -82,8 +82,8 @@ largest_parts as (
         st_makepolygon(st_exteriorring(parts.geom)) as area
 
     from clipped
-    cross join lateral st_dump(st_collectionextract(clipped.clipped_area, 3))
-        as parts
+    cross join
+        lateral st_dump(st_collectionextract(clipped.clipped_area, 3)) as parts
     order by clipped.pc6_code, st_area(parts.geom) desc
 
 ),

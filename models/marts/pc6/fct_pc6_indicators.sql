@@ -48,7 +48,7 @@ final as (
         indicators.unit,
         indicator_cells.numerator::integer as numerator,
         indicator_cells.denominator::integer as denominator,
-        indicator_cells.value,
+        indicator_cells.value::numeric(14, 1) as value,
         indicator_cells.is_suppressed,
         indicator_cells.suppression_reason,
         pc6_areas.area_geojson,

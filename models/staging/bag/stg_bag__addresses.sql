@@ -21,7 +21,7 @@ renamed as (
         st_transform(
             st_setsrid(st_makepoint(longitude, latitude), 4326),
             {{ var('working_srid') }}
-        ) as location,
+        ) as address_point,
         left(delivery_period, 4)::integer as period_year
 
     from source
