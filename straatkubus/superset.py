@@ -1,0 +1,468 @@
+"""Run Apache Superset for the demo and deploy the dashboards, roles and row-level security.
+
+Superset lives in its own virtualenv (`.venv-superset`, its pins clash with dbt's), so it runs
+as a subprocess: the `superset` CLI for the metadata database and gunicorn for the web server.
+Everything else talks to it over its REST API, as an admin:
+
+- `superset/assets/` is an unzipped Superset export (Jinja placeholders filled from Settings),
+  imported through `POST /api/v1/assets/import/`, which overwrites database, dataset, charts
+  and dashboard by UUID (the dashboard import endpoint would leave changed charts untouched);
+- `superset/roles.yaml`, `superset/rls.yaml` and `superset/demo_users.yaml` are applied by
+  name: created when missing, updated only where they differ, never duplicated.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import psycopg2
+import requests
+import yaml
+
+from straatkubus.settings import REPO, Settings
+
+SUPERSET_DIR = REPO / "superset"
+ASSETS_DIR = SUPERSET_DIR / "assets"
+CONFIG_PATH = SUPERSET_DIR / "superset_config.py"
+VENV_BIN = REPO / ".venv-superset" / "bin"
+ADMIN_USER = "admin"
+DATABASE_FILE = "databases/straatkubus_warehouse.yaml"
+BUNDLE_ROOT = "straatkubus_assets"
+
+
+class SupersetError(RuntimeError):
+    """Superset could not be started, reached or configured."""
+
+
+# --- process ------------------------------------------------------------------------------------
+def _pid_file(settings: Settings) -> Path:
+    return settings.superset_home / "gunicorn.pid"
+
+
+def _log_file(settings: Settings) -> Path:
+    return settings.superset_home / "superset.log"
+
+
+def superset_env(settings: Settings) -> dict[str, str]:
+    """Environment for every Superset process (CLI and web server)."""
+    env = dict(os.environ)
+    env.update({
+        "SUPERSET_CONFIG_PATH": str(CONFIG_PATH),
+        "SUPERSET_SECRET_KEY": settings.superset_secret_key,
+        "SUPERSET_METADATA_URI": settings.dsn(database=settings.superset_database),
+        "SUPERSET_HOME": str(settings.superset_home),
+        "FLASK_APP": "superset.app:create_app()",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+def _superset_cli(settings: Settings, *args: str) -> None:
+    with open(_log_file(settings), "a") as log:
+        log.write(f"\n=== superset {' '.join(args)}\n")
+        log.flush()
+        result = subprocess.run(
+            [str(VENV_BIN / "superset"), *args], env=superset_env(settings),
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+    if result.returncode != 0:
+        raise SupersetError(f"`superset {args[0]}` failed; see {_log_file(settings)}")
+
+
+def _admin_exists(settings: Settings) -> bool:
+    conn = psycopg2.connect(settings.dsn(database=settings.superset_database))
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select 1 from ab_user where username = %s", (ADMIN_USER,))
+            return cur.fetchone() is not None
+    finally:
+        conn.close()
+
+
+def is_healthy(settings: Settings) -> bool:
+    """True when the Superset web server answers its health check."""
+    try:
+        response = requests.get(f"{settings.superset_url}/health", timeout=2)
+    except requests.RequestException:
+        return False
+    return response.status_code == 200 and response.text.strip() == "OK"
+
+
+def _running_pid(settings: Settings) -> int | None:
+    try:
+        pid = int(_pid_file(settings).read_text().strip())
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+        return None
+    return pid
+
+
+def start(settings: Settings, timeout: float = 120.0) -> None:
+    """Prepare the metadata database and start Superset on 127.0.0.1 (no-op when healthy).
+
+    Runs `superset db upgrade`, creates the admin user when it is missing, `superset init`,
+    then gunicorn in the background (its own process group, pid file in superset_home).
+    """
+    if is_healthy(settings):
+        print(f"Superset already runs at {settings.superset_url}")
+        return
+    if _running_pid(settings) is not None:
+        stop(settings)
+    settings.superset_home.mkdir(parents=True, exist_ok=True)
+    print("Superset: upgrading the metadata database ...")
+    _superset_cli(settings, "db", "upgrade")
+    if not _admin_exists(settings):
+        print(f"Superset: creating admin user '{ADMIN_USER}' ...")
+        _superset_cli(
+            settings, "fab", "create-admin", "--username", ADMIN_USER,
+            "--firstname", "Straatkubus", "--lastname", "Beheer",
+            "--email", "admin@straatkubus.invalid",
+            "--password", settings.superset_admin_password,
+        )
+    print("Superset: initialising roles and permissions ...")
+    _superset_cli(settings, "init")
+
+    print(f"Superset: starting the web server on {settings.superset_url} ...")
+    log = open(_log_file(settings), "a")  # noqa: SIM115 - handed to the child process
+    process = subprocess.Popen(
+        [
+            str(VENV_BIN / "python"), "-m", "gunicorn",
+            "--bind", f"127.0.0.1:{settings.superset_port}",
+            "--workers", "2", "--worker-class", "gthread", "--threads", "4",
+            "--timeout", "120", "--limit-request-line", "0", "--limit-request-field_size", "0",
+            "--no-control-socket",
+            "superset.app:create_app()",
+        ],
+        env=superset_env(settings), cwd=settings.superset_home,
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    log.close()
+    _pid_file(settings).write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + timeout
+    while not is_healthy(settings):
+        if process.poll() is not None:
+            raise SupersetError(f"gunicorn exited ({process.returncode}); see {_log_file(settings)}")
+        if time.monotonic() > deadline:
+            stop(settings)
+            raise SupersetError(f"Superset not healthy after {timeout:.0f} s; see "
+                                f"{_log_file(settings)}")
+        time.sleep(0.5)
+    print(f"Superset runs at {settings.superset_url} (pid {process.pid})")
+
+
+def stop(settings: Settings, timeout: float = 20.0) -> bool:
+    """Stop the web server started by `start` (its whole process group); True if it ran."""
+    pid = _running_pid(settings)
+    if pid is None:
+        _pid_file(settings).unlink(missing_ok=True)
+        return False
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.killpg(pid, signal.SIGKILL)
+    _pid_file(settings).unlink(missing_ok=True)
+    print(f"Superset stopped (pid {pid})")
+    return True
+
+
+# --- REST client --------------------------------------------------------------------------
+class Client:
+    """A logged-in Superset REST session (JWT bearer token plus CSRF token)."""
+
+    def __init__(self, base_url: str, username: str, password: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = requests.Session()
+        response = self.session.post(
+            f"{self.base_url}/api/v1/security/login",
+            json={"username": username, "password": password, "provider": "db",
+                  "refresh": False},
+            timeout=30,
+        )
+        if response.status_code != 200:
+            raise SupersetError(f"login as {username!r} failed ({response.status_code})")
+        self.session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        csrf = self.request("GET", "/api/v1/security/csrf_token/")["result"]
+        self.session.headers.update({"X-CSRFToken": csrf, "Referer": self.base_url})
+
+    def request(self, method: str, path: str, expect: tuple[int, ...] = (200, 201),
+                **kwargs: Any) -> dict[str, Any]:
+        response = self.session.request(method, f"{self.base_url}{path}", timeout=120, **kwargs)
+        if response.status_code not in expect:
+            raise SupersetError(f"{method} {path} -> {response.status_code}: "
+                                f"{response.text[:800]}")
+        return response.json() if response.content else {}
+
+    def list(self, path: str, filters: list[tuple[str, str, Any]] | None = None
+             ) -> Iterator[dict[str, Any]]:
+        """All rows of a list endpoint, page by page (Rison `q`, filters as col/opr/value)."""
+        page = 0
+        while True:
+            query: dict[str, Any] = {"page": page, "page_size": 100}
+            if filters:
+                query["filters"] = [{"col": c, "opr": o, "value": v} for c, o, v in filters]
+            body = self.request("GET", path, params={"q": _rison(query)})
+            rows = body.get("result", [])
+            yield from rows
+            if len(rows) < 100:
+                return
+            page += 1
+
+
+def _rison(value: Any) -> str:
+    """Encode the small subset of Rison that Superset list queries use."""
+    if isinstance(value, bool):
+        return "!t" if value else "!f"
+    if value is None:
+        return "!n"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("!", "!!").replace("'", "!'") + "'"
+    if isinstance(value, list):
+        return "!(" + ",".join(_rison(v) for v in value) + ")"
+    if isinstance(value, dict):
+        return "(" + ",".join(f"{k}:{_rison(v)}" for k, v in value.items()) + ")"
+    raise TypeError(f"cannot encode {value!r} as Rison")
+
+
+def admin_client(settings: Settings) -> Client:
+    """A REST session as the admin user."""
+    return Client(settings.superset_url, ADMIN_USER, settings.superset_admin_password)
+
+
+# --- assets -------------------------------------------------------------------------------
+def render_assets(settings: Settings) -> dict[str, str]:
+    """The asset YAML files with their placeholders filled: {relative path: text}."""
+    context = {
+        "reader_uri": (
+            f"postgresql+psycopg2://{settings.reader_user}:{settings.reader_password}"
+            f"@{settings.pg_host}:{settings.pg_port}/{settings.pg_database}"
+        ),
+    }
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    files: dict[str, str] = {}
+    for path in sorted(ASSETS_DIR.rglob("*.yaml")):
+        relative = path.relative_to(ASSETS_DIR).as_posix()
+        text = env.from_string(path.read_text()).render(context)
+        if relative.startswith("dashboards/"):
+            text = _with_chart_ids(text)
+        files[relative] = text
+    if "metadata.yaml" not in files:
+        raise SupersetError(f"{ASSETS_DIR}/metadata.yaml is missing")
+    return files
+
+
+def _with_chart_ids(text: str) -> str:
+    """Give every chart in a dashboard's layout a placeholder `chartId`.
+
+    Superset's importer maps old chart ids to new ones and needs one per chart; the files in
+    git carry only UUIDs, so the placeholders (1, 2, ...) are added here.
+    """
+    config = yaml.safe_load(text)
+    charts = [node for node in config["position"].values()
+              if isinstance(node, dict) and node.get("type") == "CHART"]
+    for number, node in enumerate(charts, start=1):
+        node["meta"].setdefault("chartId", number)
+    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+
+
+def _bundle(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(f"{BUNDLE_ROOT}/{name}", text)
+    return buffer.getvalue()
+
+
+def import_assets(settings: Settings, client: Client) -> None:
+    """Import database, dataset, charts and dashboard, overwriting by UUID."""
+    files = render_assets(settings)
+    client.request(
+        "POST", "/api/v1/assets/import/",
+        files={"bundle": ("straatkubus_assets.zip", _bundle(files), "application/zip")},
+        data={"passwords": json.dumps({DATABASE_FILE: settings.reader_password})},
+    )
+    kinds = sorted({name.split("/")[0] for name in files if "/" in name})
+    print(f"Superset: imported {len(files) - 1} asset files ({', '.join(kinds)})")
+
+
+# --- roles, row-level security, users -----------------------------------------------------------
+def _load_yaml(name: str) -> list[dict[str, Any]]:
+    return yaml.safe_load((SUPERSET_DIR / name).read_text()) or []
+
+
+def _dataset(client: Client, schema_table: str) -> dict[str, Any]:
+    schema, table = schema_table.split(".", 1)
+    rows = [row for row in client.list("/api/v1/dataset/", [("table_name", "eq", table)])
+            if row.get("schema") == schema]
+    if len(rows) != 1:
+        raise SupersetError(f"expected one dataset {schema_table}, found {len(rows)}")
+    return rows[0]
+
+
+def _permission_ids(client: Client) -> dict[str, int]:
+    """Every permission on every resource, keyed as 'can read on Chart'."""
+    return {
+        f"{row['permission']['name'].replace('_', ' ')} on {row['view_menu']['name']}": row["id"]
+        for row in client.list("/api/v1/security/permissions-resources/")
+    }
+
+
+def _resolve_permission(client: Client, name: str, cache: dict[str, dict[str, Any]]) -> str:
+    """'datasource access on schema.table' -> the dataset's own permission name."""
+    prefix = "datasource access on "
+    target = name[len(prefix):] if name.startswith(prefix) else ""
+    if not target or target.startswith("["):
+        return name
+    if target not in cache:
+        cache[target] = _dataset(client, target)
+    dataset = cache[target]
+    return f"{prefix}[{dataset['database']['database_name']}].[{dataset['table_name']}]" \
+           f"(id:{dataset['id']})"
+
+
+def _roles(client: Client) -> dict[str, int]:
+    return {row["name"]: row["id"] for row in client.list("/api/v1/security/roles/")}
+
+
+def apply_roles(client: Client) -> dict[str, int]:
+    """Create the roles of roles.yaml and set exactly their permissions; returns name -> id."""
+    wanted = _load_yaml("roles.yaml")
+    roles = _roles(client)
+    permissions = _permission_ids(client)
+    datasets: dict[str, dict[str, Any]] = {}
+    for role in wanted:
+        name = role["name"]
+        if name not in roles:
+            roles[name] = client.request("POST", "/api/v1/security/roles/",
+                                         json={"name": name})["id"]
+            print(f"Superset: created role '{name}'")
+        ids = set()
+        for permission in role.get("permissions") or []:
+            resolved = _resolve_permission(client, permission, datasets)
+            if resolved not in permissions:
+                raise SupersetError(f"role {name!r}: unknown permission {resolved!r}")
+            ids.add(permissions[resolved])
+        current = {row["id"] for row in client.request(
+            "GET", f"/api/v1/security/roles/{roles[name]}/permissions/")["result"]}
+        if current != ids:
+            # This endpoint replaces the role's permissions with exactly this list.
+            client.request("POST", f"/api/v1/security/roles/{roles[name]}/permissions",
+                           json={"permission_view_menu_ids": sorted(ids)})
+            print(f"Superset: set {len(ids)} permissions on role '{name}'")
+    return roles
+
+
+def apply_rls(client: Client, roles: dict[str, int]) -> None:
+    """Create or update the row-level security rules of rls.yaml, matched by name."""
+    existing = {row["name"]: row for row in client.list("/api/v1/rowlevelsecurity/")}
+    datasets: dict[str, int] = {}
+    for rule in _load_yaml("rls.yaml"):
+        for table in rule["tables"]:
+            if table not in datasets:
+                datasets[table] = _dataset(client, table)["id"]
+        body = {
+            "name": rule["name"],
+            "description": rule.get("description") or "",
+            "filter_type": rule["filter_type"],
+            "tables": sorted(datasets[table] for table in rule["tables"]),
+            "roles": sorted(roles[role] for role in rule["roles"]),
+            "group_key": rule.get("group_key") or "",
+            "clause": str(rule["clause"]),
+        }
+        current = existing.get(rule["name"])
+        if current is None:
+            client.request("POST", "/api/v1/rowlevelsecurity/", json=body)
+            print(f"Superset: created RLS rule '{rule['name']}'")
+            continue
+        now = {
+            "name": current["name"],
+            "description": current.get("description") or "",
+            "filter_type": current["filter_type"],
+            "tables": sorted(table["id"] for table in current["tables"]),
+            "roles": sorted(role["id"] for role in current["roles"]),
+            "group_key": current.get("group_key") or "",
+            "clause": current["clause"],
+        }
+        if now != body:
+            client.request("PUT", f"/api/v1/rowlevelsecurity/{current['id']}", json=body)
+            print(f"Superset: updated RLS rule '{rule['name']}'")
+
+
+def _password_works(base_url: str, username: str, password: str) -> bool:
+    response = requests.post(
+        f"{base_url}/api/v1/security/login",
+        json={"username": username, "password": password, "provider": "db"}, timeout=30,
+    )
+    return response.status_code == 200
+
+
+def apply_users(client: Client, roles: dict[str, int]) -> None:
+    """Create or update the demo users of demo_users.yaml, matched by username."""
+    for user in _load_yaml("demo_users.yaml"):
+        body = {
+            "username": user["username"],
+            "first_name": user["first_name"],
+            "last_name": user["last_name"],
+            "email": user["email"],
+            "active": True,
+            "roles": sorted(roles[role] for role in user["roles"]),
+        }
+        found = list(client.list("/api/v1/security/users/",
+                                 [("username", "eq", user["username"])]))
+        if not found:
+            client.request("POST", "/api/v1/security/users/",
+                           json={**body, "password": user["password"]})
+            print(f"Superset: created user '{user['username']}'")
+            continue
+        current = found[0]
+        now = {
+            "username": current["username"],
+            "first_name": current["first_name"],
+            "last_name": current["last_name"],
+            "email": current["email"],
+            "active": current["active"],
+            "roles": sorted(role["id"] for role in current["roles"]),
+        }
+        changes = {key: value for key, value in body.items() if now[key] != value}
+        if not _password_works(client.base_url, user["username"], user["password"]):
+            changes["password"] = user["password"]
+        if changes:
+            client.request("PUT", f"/api/v1/security/users/{current['id']}", json=changes)
+            print(f"Superset: updated user '{user['username']}' ({', '.join(sorted(changes))})")
+
+
+def dashboard_url(settings: Settings) -> str:
+    """Where the dashboard lives (by slug)."""
+    slug = yaml.safe_load(
+        next((ASSETS_DIR / "dashboards").glob("*.yaml")).read_text())["slug"]
+    return f"{settings.superset_url}/superset/dashboard/{slug}/"
+
+
+def deploy(settings: Settings) -> None:
+    """Import the assets and apply roles, row-level security and demo users (idempotent)."""
+    if not is_healthy(settings):
+        raise SupersetError(f"Superset does not run at {settings.superset_url}; start it first")
+    client = admin_client(settings)
+    import_assets(settings, client)
+    roles = apply_roles(client)
+    apply_rls(client, roles)
+    apply_users(client, roles)
+    print(f"Superset: deployed; dashboard at {dashboard_url(settings)}")
