@@ -185,3 +185,15 @@ def down() -> None:
     """Stop everything the demo started (Superset, then PostgreSQL); data is kept."""
     superset_down()
     db_down()
+
+
+def main() -> None:
+    """Entry point: known failures end with their message and exit 1, not a traceback."""
+    from straatkubus.cluster import ClusterError
+    from straatkubus.load import DeliveryRefused
+
+    try:
+        app()
+    except (ClusterError, DeliveryRefused, FileNotFoundError, ValueError) as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        sys.exit(1)
