@@ -115,7 +115,7 @@ def start(settings: Settings, timeout: float = 30.0) -> None:
             return
         except psycopg2.OperationalError as error:
             if time.monotonic() > deadline:
-                raise ClusterError(f"cluster on port {settings.pg_port} not reachable: {error}")
+                raise ClusterError(f"cluster on port {settings.pg_port} not reachable: {error}") from error
             time.sleep(0.3)
 
 

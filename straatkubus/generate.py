@@ -104,7 +104,7 @@ class _Writer:
 
     def __init__(self, folder: Path, source: str, sender: str, period: str) -> None:
         self.path = folder / delivery_filename(source, sender, period)
-        self._handle = open(self.path, "w", newline="", encoding="utf-8")
+        self._handle = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115 (closed by close())
         self._csv = csv.writer(self._handle)
         self._csv.writerow(CONTRACTS[source].column_names)
 

@@ -209,12 +209,17 @@ class Client:
                                 f"{response.text[:800]}")
         return response.json() if response.content else {}
 
-    def list(self, path: str, filters: list[tuple[str, str, Any]] | None = None
-             ) -> Iterator[dict[str, Any]]:
-        """All rows of a list endpoint, page by page (Rison `q`, filters as col/opr/value)."""
+    def list(self, path: str, filters: list[tuple[str, str, Any]] | None = None,
+             order: str = "id") -> Iterator[dict[str, Any]]:
+        """All rows of a list endpoint, page by page (Rison `q`, filters as col/opr/value).
+
+        Always ordered (by id unless the endpoint cannot): without an order, pages of FAB
+        list endpoints overlap and skip rows.
+        """
         page = 0
         while True:
-            query: dict[str, Any] = {"page": page, "page_size": 100}
+            query: dict[str, Any] = {"page": page, "page_size": 100, "order_column": order,
+                                     "order_direction": "asc"}
             if filters:
                 query["filters"] = [{"col": c, "opr": o, "value": v} for c, o, v in filters]
             body = self.request("GET", path, params={"q": _rison(query)})
@@ -310,7 +315,8 @@ def _load_yaml(name: str) -> list[dict[str, Any]]:
 
 def _dataset(client: Client, schema_table: str) -> dict[str, Any]:
     schema, table = schema_table.split(".", 1)
-    rows = [row for row in client.list("/api/v1/dataset/", [("table_name", "eq", table)])
+    rows = [row for row in client.list("/api/v1/dataset/", [("table_name", "eq", table)],
+                                       order="table_name")
             if row.get("schema") == schema]
     if len(rows) != 1:
         raise SupersetError(f"expected one dataset {schema_table}, found {len(rows)}")
