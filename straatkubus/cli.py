@@ -197,3 +197,7 @@ def main() -> None:
     except (ClusterError, DeliveryRefused, FileNotFoundError, ValueError) as error:
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
