@@ -191,10 +191,11 @@ def main() -> None:
     """Entry point: known failures end with their message and exit 1, not a traceback."""
     from straatkubus.cluster import ClusterError
     from straatkubus.load import DeliveryRefused
+    from straatkubus.superset import SupersetError
 
     try:
         app()
-    except (ClusterError, DeliveryRefused, FileNotFoundError, ValueError) as error:
+    except (ClusterError, DeliveryRefused, SupersetError, FileNotFoundError, ValueError) as error:
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
         sys.exit(1)
 

@@ -13,6 +13,7 @@ Everything else talks to it over its REST API, as an admin:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -28,6 +29,7 @@ import jinja2
 import psycopg2
 import requests
 import yaml
+from psycopg2 import sql
 
 from straatkubus.settings import REPO, Settings
 
@@ -56,24 +58,30 @@ def _log_file(settings: Settings) -> Path:
 def superset_env(settings: Settings) -> dict[str, str]:
     """Environment for every Superset process (CLI and web server)."""
     env = dict(os.environ)
-    env.update({
-        "SUPERSET_CONFIG_PATH": str(CONFIG_PATH),
-        "SUPERSET_SECRET_KEY": settings.superset_secret_key,
-        "SUPERSET_METADATA_URI": settings.dsn(database=settings.superset_database),
-        "SUPERSET_HOME": str(settings.superset_home),
-        "FLASK_APP": "superset.app:create_app()",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "SUPERSET_CONFIG_PATH": str(CONFIG_PATH),
+            "SUPERSET_SECRET_KEY": settings.superset_secret_key,
+            "SUPERSET_METADATA_URI": settings.dsn(database=settings.superset_database),
+            "SUPERSET_HOME": str(settings.superset_home),
+            "FLASK_APP": "superset.app:create_app()",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
-def _superset_cli(settings: Settings, *args: str) -> None:
+def _superset_cli(settings: Settings, *args: str, stdin: str | None = None) -> None:
     with open(_log_file(settings), "a") as log:
         log.write(f"\n=== superset {' '.join(args)}\n")
         log.flush()
         result = subprocess.run(
-            [str(VENV_BIN / "superset"), *args], env=superset_env(settings),
-            stdout=log, stderr=subprocess.STDOUT,
+            [str(VENV_BIN / "superset"), *args],
+            env=superset_env(settings),
+            input=stdin,
+            text=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     if result.returncode != 0:
         raise SupersetError(f"`superset {args[0]}` failed; see {_log_file(settings)}")
@@ -98,13 +106,26 @@ def is_healthy(settings: Settings) -> bool:
     return response.status_code == 200 and response.text.strip() == "OK"
 
 
+def _gunicorn_command(settings: Settings) -> list[str]:
+    return [
+        str(VENV_BIN / "python"), "-m", "gunicorn",
+        "--bind", f"127.0.0.1:{settings.superset_port}",
+        "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--timeout", "120",
+        "--limit-request-line", "0", "--limit-request-field_size", "0",
+        "--no-control-socket",
+        "superset.app:create_app()",
+    ]  # fmt: skip
+
+
 def _running_pid(settings: Settings) -> int | None:
+    """The pid in the pid file, if that process is still our gunicorn (not a reused pid)."""
     try:
         pid = int(_pid_file(settings).read_text().strip())
-        os.kill(pid, 0)
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
         return None
-    return pid
+    expected = [part.encode() for part in _gunicorn_command(settings)]
+    return pid if cmdline[: len(expected)] == expected else None
 
 
 def start(settings: Settings, timeout: float = 120.0) -> None:
@@ -123,31 +144,29 @@ def start(settings: Settings, timeout: float = 120.0) -> None:
     _superset_cli(settings, "db", "upgrade")
     if not _admin_exists(settings):
         print(f"Superset: creating admin user '{ADMIN_USER}' ...")
-        _superset_cli(
+        password = settings.superset_admin_password
+        _superset_cli(  # the password goes in on stdin (the prompt), not on the command line
             settings, "fab", "create-admin", "--username", ADMIN_USER,
             "--firstname", "Straatkubus", "--lastname", "Beheer",
             "--email", "admin@straatkubus.invalid",
-            "--password", settings.superset_admin_password,
-        )
+            stdin=f"{password}\n{password}\n",
+        )  # fmt: skip
+        if not _admin_exists(settings):
+            raise SupersetError(f"creating the admin user failed; see {_log_file(settings)}")
     print("Superset: initialising roles and permissions ...")
     _superset_cli(settings, "init")
 
     print(f"Superset: starting the web server on {settings.superset_url} ...")
-    log = open(_log_file(settings), "a")  # noqa: SIM115 - handed to the child process
-    process = subprocess.Popen(
-        [
-            str(VENV_BIN / "python"), "-m", "gunicorn",
-            "--bind", f"127.0.0.1:{settings.superset_port}",
-            "--workers", "2", "--worker-class", "gthread", "--threads", "4",
-            "--timeout", "120", "--limit-request-line", "0", "--limit-request-field_size", "0",
-            "--no-control-socket",
-            "superset.app:create_app()",
-        ],
-        env=superset_env(settings), cwd=settings.superset_home,
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    log.close()
+    with open(_log_file(settings), "a") as log:
+        process = subprocess.Popen(
+            _gunicorn_command(settings),
+            env=superset_env(settings),
+            cwd=settings.superset_home,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     _pid_file(settings).write_text(f"{process.pid}\n")
     deadline = time.monotonic() + timeout
     while not is_healthy(settings):
@@ -155,8 +174,7 @@ def start(settings: Settings, timeout: float = 120.0) -> None:
             raise SupersetError(f"gunicorn exited ({process.returncode}); see {_log_file(settings)}")
         if time.monotonic() > deadline:
             stop(settings)
-            raise SupersetError(f"Superset not healthy after {timeout:.0f} s; see "
-                                f"{_log_file(settings)}")
+            raise SupersetError(f"Superset not healthy after {timeout:.0f} s; see {_log_file(settings)}")
         time.sleep(0.5)
     print(f"Superset runs at {settings.superset_url} (pid {process.pid})")
 
@@ -170,6 +188,8 @@ def stop(settings: Settings, timeout: float = 20.0) -> bool:
     os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):  # reap it when this process started it
+            os.waitpid(pid, os.WNOHANG)
         try:
             os.killpg(pid, 0)
         except ProcessLookupError:
@@ -191,8 +211,7 @@ class Client:
         self.session = requests.Session()
         response = self.session.post(
             f"{self.base_url}/api/v1/security/login",
-            json={"username": username, "password": password, "provider": "db",
-                  "refresh": False},
+            json={"username": username, "password": password, "provider": "db", "refresh": False},
             timeout=30,
         )
         if response.status_code != 200:
@@ -201,16 +220,15 @@ class Client:
         csrf = self.request("GET", "/api/v1/security/csrf_token/")["result"]
         self.session.headers.update({"X-CSRFToken": csrf, "Referer": self.base_url})
 
-    def request(self, method: str, path: str, expect: tuple[int, ...] = (200, 201),
-                **kwargs: Any) -> dict[str, Any]:
+    def request(self, method: str, path: str, expect: tuple[int, ...] = (200, 201), **kwargs: Any) -> dict[str, Any]:
         response = self.session.request(method, f"{self.base_url}{path}", timeout=120, **kwargs)
         if response.status_code not in expect:
-            raise SupersetError(f"{method} {path} -> {response.status_code}: "
-                                f"{response.text[:800]}")
+            raise SupersetError(f"{method} {path} -> {response.status_code}: {response.text[:800]}")
         return response.json() if response.content else {}
 
-    def list(self, path: str, filters: list[tuple[str, str, Any]] | None = None,
-             order: str = "id") -> Iterator[dict[str, Any]]:
+    def list(
+        self, path: str, filters: list[tuple[str, str, Any]] | None = None, order: str = "id"
+    ) -> Iterator[dict[str, Any]]:
         """All rows of a list endpoint, page by page (Rison `q`, filters as col/opr/value).
 
         Always ordered (by id unless the endpoint cannot): without an order, pages of FAB
@@ -218,8 +236,7 @@ class Client:
         """
         page = 0
         while True:
-            query: dict[str, Any] = {"page": page, "page_size": 100, "order_column": order,
-                                     "order_direction": "asc"}
+            query: dict[str, Any] = {"page": page, "page_size": 100, "order_column": order, "order_direction": "asc"}
             if filters:
                 query["filters"] = [{"col": c, "opr": o, "value": v} for c, o, v in filters]
             body = self.request("GET", path, params={"q": _rison(query)})
@@ -254,7 +271,11 @@ def admin_client(settings: Settings) -> Client:
 
 # --- assets -------------------------------------------------------------------------------
 def render_assets(settings: Settings) -> dict[str, str]:
-    """The asset YAML files with their placeholders filled: {relative path: text}."""
+    """The asset YAML files ready for import: {path inside the bundle: text}.
+
+    `{{ reader_uri }}` becomes the warehouse URI of the read-only reader; dashboards get
+    placeholder chart ids and their "first item" filter defaults pinned (see below).
+    """
     context = {
         "reader_uri": (
             f"postgresql+psycopg2://{settings.reader_user}:{settings.reader_password}"
@@ -262,30 +283,78 @@ def render_assets(settings: Settings) -> dict[str, str]:
         ),
     }
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    files: dict[str, str] = {}
-    for path in sorted(ASSETS_DIR.rglob("*.yaml")):
-        relative = path.relative_to(ASSETS_DIR).as_posix()
-        text = env.from_string(path.read_text()).render(context)
-        if relative.startswith("dashboards/"):
-            text = _with_chart_ids(text)
-        files[relative] = text
+    files = {
+        path.relative_to(ASSETS_DIR).as_posix(): env.from_string(path.read_text()).render(context)
+        for path in sorted(ASSETS_DIR.rglob("*.yaml"))
+    }
     if "metadata.yaml" not in files:
         raise SupersetError(f"{ASSETS_DIR}/metadata.yaml is missing")
+    tables = {
+        config["uuid"]: (config["schema"], config["table_name"])
+        for name, text in files.items()
+        if name.startswith("datasets/")
+        for config in [yaml.safe_load(text)]
+    }
+    for name, text in files.items():
+        if name.startswith("dashboards/"):
+            config = yaml.safe_load(text)
+            _add_chart_ids(config)
+            _pin_first_item_defaults(config, tables, settings)
+            files[name] = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
     return files
 
 
-def _with_chart_ids(text: str) -> str:
+def _add_chart_ids(config: dict[str, Any]) -> None:
     """Give every chart in a dashboard's layout a placeholder `chartId`.
 
     Superset's importer maps old chart ids to new ones and needs one per chart; the files in
     git carry only UUIDs, so the placeholders (1, 2, ...) are added here.
     """
-    config = yaml.safe_load(text)
-    charts = [node for node in config["position"].values()
-              if isinstance(node, dict) and node.get("type") == "CHART"]
+    charts = [node for node in config["position"].values() if isinstance(node, dict) and node.get("type") == "CHART"]
     for number, node in enumerate(charts, start=1):
         node["meta"].setdefault("chartId", number)
-    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+
+
+def _pin_first_item_defaults(config: dict[str, Any], tables: dict[str, tuple[str, str]], settings: Settings) -> None:
+    """Turn "select first filter value by default" into an explicit default value.
+
+    Superset 6.1 shows the first value in the filter bar but loads the charts unfiltered
+    until the user clicks Apply. So the deploy looks the first value up in the warehouse
+    (in the filter's sort order, e.g. the newest year) and stores it as the default.
+    """
+    for native in config.get("metadata", {}).get("native_filter_configuration", []):
+        controls = native.get("controlValues", {})
+        if native.get("filterType") != "filter_select" or not controls.get("defaultToFirstItem"):
+            continue
+        target = native["targets"][0]
+        column = target["column"]["name"]
+        schema, table = tables[target["datasetUuid"]]
+        query = sql.SQL("select {col} from {tbl} where {col} is not null order by 1 {dir} limit 1")
+        query = query.format(
+            col=sql.Identifier(column),
+            tbl=sql.Identifier(schema, table),
+            dir=sql.SQL("asc" if controls.get("sortAscending", True) else "desc"),
+        )
+        conn = psycopg2.connect(settings.dsn())
+        try:
+            with conn.cursor() as cur:
+                cur.execute(query)
+                row = cur.fetchone()
+        except psycopg2.Error as error:
+            raise SupersetError(
+                f"cannot read {schema}.{table} for the filter '{native['name']}'; build the warehouse first"
+            ) from error
+        finally:
+            conn.close()
+        if row is None:
+            raise SupersetError(f"{schema}.{table} has no {column}; build the warehouse first")
+        value = row[0]
+        controls["defaultToFirstItem"] = False
+        native["defaultDataMask"] = {
+            "extraFormData": {"filters": [{"col": column, "op": "IN", "val": [value]}]},
+            "filterState": {"value": [value], "label": str(value)},
+            "ownState": {},
+        }
 
 
 def _bundle(files: dict[str, str]) -> bytes:
@@ -300,7 +369,8 @@ def import_assets(settings: Settings, client: Client) -> None:
     """Import database, dataset, charts and dashboard, overwriting by UUID."""
     files = render_assets(settings)
     client.request(
-        "POST", "/api/v1/assets/import/",
+        "POST",
+        "/api/v1/assets/import/",
         files={"bundle": ("straatkubus_assets.zip", _bundle(files), "application/zip")},
         data={"passwords": json.dumps({DATABASE_FILE: settings.reader_password})},
     )
@@ -309,15 +379,17 @@ def import_assets(settings: Settings, client: Client) -> None:
 
 
 # --- roles, row-level security, users -----------------------------------------------------------
-def _load_yaml(name: str) -> list[dict[str, Any]]:
+def _load_yaml(name: str) -> Any:
     return yaml.safe_load((SUPERSET_DIR / name).read_text()) or []
 
 
 def _dataset(client: Client, schema_table: str) -> dict[str, Any]:
     schema, table = schema_table.split(".", 1)
-    rows = [row for row in client.list("/api/v1/dataset/", [("table_name", "eq", table)],
-                                       order="table_name")
-            if row.get("schema") == schema]
+    rows = [
+        row
+        for row in client.list("/api/v1/dataset/", [("table_name", "eq", table)], order="table_name")
+        if row.get("schema") == schema
+    ]
     if len(rows) != 1:
         raise SupersetError(f"expected one dataset {schema_table}, found {len(rows)}")
     return rows[0]
@@ -334,14 +406,13 @@ def _permission_ids(client: Client) -> dict[str, int]:
 def _resolve_permission(client: Client, name: str, cache: dict[str, dict[str, Any]]) -> str:
     """'datasource access on schema.table' -> the dataset's own permission name."""
     prefix = "datasource access on "
-    target = name[len(prefix):] if name.startswith(prefix) else ""
+    target = name[len(prefix) :] if name.startswith(prefix) else ""
     if not target or target.startswith("["):
         return name
     if target not in cache:
         cache[target] = _dataset(client, target)
     dataset = cache[target]
-    return f"{prefix}[{dataset['database']['database_name']}].[{dataset['table_name']}]" \
-           f"(id:{dataset['id']})"
+    return f"{prefix}[{dataset['database']['database_name']}].[{dataset['table_name']}](id:{dataset['id']})"
 
 
 def _roles(client: Client) -> dict[str, int]:
@@ -357,8 +428,7 @@ def apply_roles(client: Client) -> dict[str, int]:
     for role in wanted:
         name = role["name"]
         if name not in roles:
-            roles[name] = client.request("POST", "/api/v1/security/roles/",
-                                         json={"name": name})["id"]
+            roles[name] = client.request("POST", "/api/v1/security/roles/", json={"name": name})["id"]
             print(f"Superset: created role '{name}'")
         ids = set()
         for permission in role.get("permissions") or []:
@@ -366,19 +436,23 @@ def apply_roles(client: Client) -> dict[str, int]:
             if resolved not in permissions:
                 raise SupersetError(f"role {name!r}: unknown permission {resolved!r}")
             ids.add(permissions[resolved])
-        current = {row["id"] for row in client.request(
-            "GET", f"/api/v1/security/roles/{roles[name]}/permissions/")["result"]}
+        current = {
+            row["id"] for row in client.request("GET", f"/api/v1/security/roles/{roles[name]}/permissions/")["result"]
+        }
         if current != ids:
             # This endpoint replaces the role's permissions with exactly this list.
-            client.request("POST", f"/api/v1/security/roles/{roles[name]}/permissions",
-                           json={"permission_view_menu_ids": sorted(ids)})
+            client.request(
+                "POST",
+                f"/api/v1/security/roles/{roles[name]}/permissions",
+                json={"permission_view_menu_ids": sorted(ids)},
+            )
             print(f"Superset: set {len(ids)} permissions on role '{name}'")
     return roles
 
 
 def apply_rls(client: Client, roles: dict[str, int]) -> None:
     """Create or update the row-level security rules of rls.yaml, matched by name."""
-    existing = {row["name"]: row for row in client.list("/api/v1/rowlevelsecurity/")}
+    existing = {row["name"]: row for row in client.list("/api/v1/rowlevelsecurity/", order="name")}
     datasets: dict[str, int] = {}
     for rule in _load_yaml("rls.yaml"):
         for table in rule["tables"]:
@@ -415,14 +489,15 @@ def apply_rls(client: Client, roles: dict[str, int]) -> None:
 def _password_works(base_url: str, username: str, password: str) -> bool:
     response = requests.post(
         f"{base_url}/api/v1/security/login",
-        json={"username": username, "password": password, "provider": "db"}, timeout=30,
+        json={"username": username, "password": password, "provider": "db"},
+        timeout=30,
     )
     return response.status_code == 200
 
 
 def apply_users(client: Client, roles: dict[str, int]) -> None:
     """Create or update the demo users of demo_users.yaml, matched by username."""
-    for user in _load_yaml("demo_users.yaml"):
+    for user in _load_yaml("demo_users.yaml")["users"]:
         body = {
             "username": user["username"],
             "first_name": user["first_name"],
@@ -431,11 +506,9 @@ def apply_users(client: Client, roles: dict[str, int]) -> None:
             "active": True,
             "roles": sorted(roles[role] for role in user["roles"]),
         }
-        found = list(client.list("/api/v1/security/users/",
-                                 [("username", "eq", user["username"])]))
+        found = list(client.list("/api/v1/security/users/", [("username", "eq", user["username"])]))
         if not found:
-            client.request("POST", "/api/v1/security/users/",
-                           json={**body, "password": user["password"]})
+            client.request("POST", "/api/v1/security/users/", json={**body, "password": user["password"]})
             print(f"Superset: created user '{user['username']}'")
             continue
         current = found[0]
@@ -457,8 +530,7 @@ def apply_users(client: Client, roles: dict[str, int]) -> None:
 
 def dashboard_url(settings: Settings) -> str:
     """Where the dashboard lives (by slug)."""
-    slug = yaml.safe_load(
-        next((ASSETS_DIR / "dashboards").glob("*.yaml")).read_text())["slug"]
+    slug = yaml.safe_load(next((ASSETS_DIR / "dashboards").glob("*.yaml")).read_text())["slug"]
     return f"{settings.superset_url}/superset/dashboard/{slug}/"
 
 

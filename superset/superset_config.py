@@ -37,7 +37,6 @@ APP_NAME = "Straatkubus Parkstad"
 FAB_ADD_SECURITY_API = True
 # Anonymous visitors get nothing; every viewer logs in.
 PUBLIC_ROLE_LIKE = None
-AUTH_ROLE_PUBLIC = "Public"
 
 WTF_CSRF_ENABLED = True
 
@@ -59,9 +58,7 @@ FEATURE_FLAGS = {
 # PDOK BRT-Achtergrondkaart: the Dutch government's open base map. When the tiles cannot
 # be reached (offline demo) the polygons still draw, on an empty background.
 PDOK_HOST = "https://service.pdok.nl"
-PDOK_BRT_TILES = (
-    f"tile://{PDOK_HOST}/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{{z}}/{{x}}/{{y}}.png"
-)
+PDOK_BRT_TILES = f"tile://{PDOK_HOST}/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{{z}}/{{x}}/{{y}}.png"
 DECKGL_BASE_MAP = [
     [PDOK_BRT_TILES, "PDOK BRT-Achtergrondkaart"],
     [PDOK_BRT_TILES.replace("/standaard/", "/grijs/"), "PDOK BRT-Achtergrondkaart (grijs)"],
@@ -95,6 +92,8 @@ TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
 CONTENT_SECURITY_POLICY_WARNING = False
 
 # --- language ------------------------------------------------------------------------------
+# Dutch for logged-in users. The login page itself stays English: anonymous visitors may not
+# load language packs, and Superset 6.1's Dutch pack translates "Sign in" as "Niet in".
 BABEL_DEFAULT_LOCALE = "nl"
 LANGUAGES = {
     "nl": {"flag": "nl", "name": "Nederlands"},
@@ -104,6 +103,4 @@ D3_FORMAT = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["â‚
 
 # --- housekeeping --------------------------------------------------------------------------
 SHOW_STACKTRACE = False
-# Superset's own usage statistics would leave the machine; keep them off.
-SUPERSET_LOG_VIEW = True
 ROW_LIMIT = 50000
