@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
+
+from straatkubus.settings import MUNICIPALITIES
 
 
 @dataclass(frozen=True)
@@ -24,13 +26,29 @@ class Pc4Area:
 
 @dataclass(frozen=True)
 class MunicipalityFigures:
+    """CBS Kerncijfers wijken en buurten for one municipality and year.
+
+    Figures CBS has not (yet) published for the year are taken from the latest year that
+    has them; a year between two published years is interpolated.
+    """
+
     code: str
     name: str
+    year: int
     inhabitants: int
     households: int
-    avg_household_size: float
     pct_one_person_households: float
     pct_65plus: float
+    pct_0_14: float
+    avg_woz_eur: float
+    pct_corporation_dwellings: float
+    pct_low_income: float
+    pct_around_social_minimum: float
+    pct_youth_care: float
+    wmo_clients_per_1000: float | None  # never published for Heerlen
+    pct_vacant: float
+    recorded_crimes: int
+    # (with published_only, every figure may be None)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -60,22 +78,104 @@ def pc4_areas(data_dir: Path) -> list[Pc4Area]:
     return areas
 
 
-def municipality_figures(data_dir: Path, year: int = 2024) -> dict[str, MunicipalityFigures]:
-    """CBS Kerncijfers wijken en buurten per municipality for one year."""
-    figures = {}
+_KWB_FIELDS = {  # MunicipalityFigures field: CBS KWB column
+    "inhabitants": "aantal_inwoners",
+    "households": "huishoudens",
+    "pct_one_person_households": "pct_eenpersoonshhd",
+    "pct_65plus": "pct_65plus",
+    "pct_0_14": "pct_0_15",
+    "avg_woz_eur": "gem_woz_waarde",
+    "pct_corporation_dwellings": "pct_huurcorporatie",
+    "pct_low_income": "pct_hh_laag_inkomen",
+    "pct_around_social_minimum": "pct_rond_sociaal_min",
+    "pct_youth_care": "pct_jeugdzorg",
+    "wmo_clients_per_1000": "wmo_per_1000",
+    "pct_vacant": "pct_leegstand",
+    "recorded_crimes": "cr_totaal_misdrijven",
+}
+
+
+def municipality_figures(data_dir: Path, year: int = 2024,
+                         published_only: bool = False) -> dict[str, MunicipalityFigures]:
+    """CBS figures of the seven municipalities for `year` (see MunicipalityFigures); with
+    `published_only`, figures CBS did not publish for that very year are None."""
+    by_code: dict[str, dict[int, dict[str, str]]] = {}
     for row in _rows(data_dir / "cbs_kwb_gemeenten_2022_2024.csv"):
-        if int(row["kwb_jaar"]) != year:
-            continue
-        figures[row["gm_code"]] = MunicipalityFigures(
-            code=row["gm_code"],
-            name=row["gemeente"],
-            inhabitants=int(row["aantal_inwoners"]),
-            households=int(row["huishoudens"]),
-            avg_household_size=float(row["gem_huishouden_grootte"]),
-            pct_one_person_households=float(row["pct_eenpersoonshhd"]),
-            pct_65plus=float(row["pct_65plus"]),
-        )
+        by_code.setdefault(row["gm_code"], {})[int(row["kwb_jaar"])] = row
+
+    def value(years: dict[int, dict[str, str]], column: str) -> float | None:
+        published = {y: float(r[column]) for y, r in years.items() if r[column] != ""}
+        if not published:
+            return None
+        if year in published:
+            return published[year]
+        if published_only:
+            return None
+        before = [y for y in published if y < year]
+        after = [y for y in published if y > year]
+        if before and after:
+            low, high = max(before), min(after)
+            share = (year - low) / (high - low)
+            return published[low] + share * (published[high] - published[low])
+        return published[max(before) if before else min(after)]
+
+    figures = {}
+    for code, years in by_code.items():
+        values = {name: value(years, column) for name, column in _KWB_FIELDS.items()}
+        for name in ("inhabitants", "households", "recorded_crimes"):
+            if values[name] is not None:
+                values[name] = round(values[name])
+        if values["avg_woz_eur"] is not None:
+            values["avg_woz_eur"] *= 1000  # CBS publishes x 1000 euro
+        figures[code] = MunicipalityFigures(code=code, name=next(iter(years.values()))["gemeente"],
+                                            year=year, **values)
     return figures
+
+
+# --- synthetic tiles: the same structure repeated, for scales beyond Parkstad ---------------
+MAX_TILES = 90  # keeps tile PC4 codes below Parkstad's 6xxx range
+
+
+def tile_municipality_code(code: str, tile: int) -> str:
+    """Tile 0 is Parkstad itself; tile t >= 1 gets synthetic codes GM9tt0..GM9tt6."""
+    if tile == 0:
+        return code
+    return f"GM{9000 + 10 * tile + sorted(MUNICIPALITIES).index(code)}"
+
+
+def tile_pc4(index: int, pc4: str, tile: int) -> str:
+    """Tile t >= 1 numbers its PC4 areas from 1000 upwards, clear of Parkstad's 6xxx."""
+    return pc4 if tile == 0 else str(1000 + 54 * (tile - 1) + index)
+
+
+def tile_offset(tile: int) -> tuple[float, float]:
+    """Tiles are laid out on a grid (degrees) so that their geometries do not overlap."""
+    return (0.3 * (tile % 10), -0.25 * (tile // 10)) if tile else (0.0, 0.0)
+
+
+def scope_municipalities(tiles: int) -> dict[str, str]:
+    """Municipality code -> the real Parkstad municipality it copies (itself for tile 0)."""
+    if not 0 <= tiles <= MAX_TILES:
+        raise ValueError(f"tiles must be between 0 and {MAX_TILES}")
+    return {tile_municipality_code(code, t): code
+            for t in range(tiles + 1) for code in sorted(MUNICIPALITIES)}
+
+
+def scope_pc4_areas(data_dir: Path, tiles: int) -> list[Pc4Area]:
+    """The Parkstad PC4 areas and, for each synthetic tile, a shifted copy with its own codes."""
+    from shapely import affinity
+
+    base = sorted(pc4_areas(data_dir), key=lambda a: a.pc4)
+    areas = list(base)
+    for tile in range(1, tiles + 1):
+        dx, dy = tile_offset(tile)
+        areas += [
+            replace(area, pc4=tile_pc4(index, area.pc4, tile),
+                    municipality_code=tile_municipality_code(area.municipality_code, tile),
+                    geometry=affinity.translate(area.geometry, dx, dy))
+            for index, area in enumerate(base)
+        ]
+    return areas
 
 
 REFERENCE_DDL = """
@@ -86,16 +186,51 @@ create table if not exists raw.cbs_pc4_areas (
     geojson text not null,
     loaded_at timestamptz not null default now()
 );
+create table if not exists raw.cbs_municipality_figures (
+    municipality_code text not null,
+    municipality_name text not null,
+    copies_municipality_code text not null,
+    year integer not null,
+    inhabitants integer,
+    households integer,
+    pct_one_person_households numeric,
+    pct_65plus numeric,
+    avg_woz_eur numeric,
+    pct_corporation_dwellings numeric,
+    pct_youth_care numeric,
+    wmo_clients_per_1000 numeric,
+    loaded_at timestamptz not null default now(),
+    primary key (municipality_code, year)
+);
 """
+REFERENCE_YEARS = (2022, 2023, 2024)
 
 
-def load_reference_tables(cur, data_dir: Path) -> int:
-    """Replace the PC4 boundaries in raw (in the caller's transaction); returns the row count."""
-    features = json.loads((data_dir / "parkstad_pc4.geojson").read_text())["features"]
+def load_reference_tables(cur, data_dir: Path, tiles: int = 0) -> int:
+    """Replace the reference tables in raw (in the caller's transaction): PC4 boundaries and
+    the CBS municipality figures as published (empty where CBS has not published a figure
+    for that year), for Parkstad and any synthetic tiles; returns the PC4 count."""
+    from shapely.geometry import mapping
+
+    areas = scope_pc4_areas(data_dir, tiles)
     cur.execute(REFERENCE_DDL)
     cur.execute("delete from raw.cbs_pc4_areas")
     cur.executemany(
         "insert into raw.cbs_pc4_areas (pc4, municipality_code, geojson) values (%s, %s, %s)",
-        [(f["properties"]["pc4"], f["properties"]["gemeentecode"], json.dumps(f["geometry"]))
-         for f in features])
-    return len(features)
+        [(a.pc4, a.municipality_code, json.dumps(mapping(a.geometry))) for a in areas])
+    cur.execute("delete from raw.cbs_municipality_figures")
+    rows = []
+    for year in REFERENCE_YEARS:
+        figures = municipality_figures(data_dir, year, published_only=True)
+        for code, copies in scope_municipalities(tiles).items():
+            f = figures[copies]
+            name = f.name if code == copies else f"{f.name} (kopie {code})"
+            rows.append((code, name, copies, year, f.inhabitants, f.households,
+                         f.pct_one_person_households, f.pct_65plus, f.avg_woz_eur,
+                         f.pct_corporation_dwellings, f.pct_youth_care, f.wmo_clients_per_1000))
+    cur.executemany(
+        "insert into raw.cbs_municipality_figures (municipality_code, municipality_name, "
+        "copies_municipality_code, year, inhabitants, households, pct_one_person_households, "
+        "pct_65plus, avg_woz_eur, pct_corporation_dwellings, pct_youth_care, "
+        "wmo_clients_per_1000) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+    return len(areas)

@@ -62,6 +62,7 @@ class Settings:
     superset_admin_password: str
     superset_secret_key: str
     pseudonym_key: str
+    tiles: int  # synthetic copies of Parkstad in scope, beyond Parkstad itself (benchmarks)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -83,6 +84,7 @@ class Settings:
             superset_admin_password=_env("STRAATKUBUS_SUPERSET_ADMIN_PASSWORD", "admin-demo"),
             superset_secret_key=_secret("SUPERSET_SECRET_KEY", state_dir),
             pseudonym_key=_secret("STRAATKUBUS_PSEUDONYM_KEY", state_dir),
+            tiles=int(_env("STRAATKUBUS_TILES", "0")),
         )
 
     # --- derived paths -------------------------------------------------------------------
