@@ -77,38 +77,60 @@ def generate(
 
 @app.command()
 def validate(path: Path = typer.Argument(..., help="A delivery file or a folder of them")) -> None:
-    """Validate deliveries with their Great Expectations suites; exit 1 on any failure."""
+    """Check deliveries without loading them: contract rules per row, then the Great
+    Expectations suites; exit 1 if any delivery would be refused."""
+    from straatkubus.intake import DeliveryRefused, read_delivery, scope
     from straatkubus.load import delivery_files
-    from straatkubus.validate import ValidationFailed, validate_file
+    from straatkubus.validate import ValidationFailed, build_data_docs, validate_intake
 
-    failed = False
+    settings = Settings.from_env()
+    allowed = scope(settings.shared_data_dir, settings.tiles)
+    refused = 0
     for file in delivery_files(path):
         try:
-            rows = validate_file(file)
-            typer.echo(f"{file.name}: valid ({rows} rows)")
-        except (ValidationFailed, ValueError) as error:
+            intake = read_delivery(file, allowed)
+            validate_intake(intake, file)
+            typer.echo(f"{file.name}: valid; {intake.summary}")
+            for line, reason, _ in intake.quarantined[:3]:
+                typer.echo(f"  line {line}: {reason}")
+        except (DeliveryRefused, ValidationFailed, ValueError) as error:
             typer.secho(str(error), fg=typer.colors.RED, err=True)
-            failed = True
-    if failed:
-        raise typer.Exit(1)
+            refused += 1
+    typer.echo(f"Data Docs: {build_data_docs()}")
+    if refused:
+        _fail(f"{refused} delivery file(s) would be refused")
 
 
 @app.command()
-def load(path: Path = typer.Argument(..., help="A delivery file or a folder of them"),
-         skip_validation: bool = typer.Option(False, help="Load without the GX suites")) -> None:
-    """Validate and load deliveries into the raw schema (each file in one transaction)."""
-    from straatkubus.load import DeliveryRefused, delivery_files, load_file, load_reference
+def load(path: Path = typer.Argument(..., help="A delivery file or a folder of them")) -> None:
+    """Check, validate and load deliveries into the raw schema, each in one transaction.
+
+    Every row is loaded or quarantined with its reason; a refused delivery loads nothing.
+    Exit 1 if any delivery was refused (the others are still loaded)."""
+    from straatkubus.intake import DeliveryRefused
+    from straatkubus.load import delivery_files, load_file, load_reference
+    from straatkubus.validate import ValidationFailed, build_data_docs
 
     settings = Settings.from_env()
     files = delivery_files(path)
-    if not skip_validation:
-        validate(path)
     typer.echo(f"reference: {load_reference(settings)} CBS PC4 areas")
-    for file in files:
+    refused = 0
+    totals = [0, 0, 0]
+    for number, file in enumerate(files, start=1):
         try:
-            typer.echo(load_file(settings, file).summary())
-        except DeliveryRefused as error:
-            _fail(str(error))
+            result = load_file(settings, file)
+        except (DeliveryRefused, ValidationFailed, ValueError) as error:
+            typer.secho(f"[{number}/{len(files)}] {error}", fg=typer.colors.RED, err=True)
+            refused += 1
+            continue
+        typer.echo(f"[{number}/{len(files)}] {result.summary()}")
+        totals = [t + n for t, n in zip(totals, (result.rows_in, result.rows_loaded,
+                                                  result.rows_quarantined), strict=True)]
+    typer.echo(f"{len(files) - refused} of {len(files)} deliveries in; rows in {totals[0]} = "
+               f"loaded {totals[1]} + quarantined {totals[2]}")
+    typer.echo(f"Data Docs: {build_data_docs()}")
+    if refused:
+        _fail(f"{refused} delivery file(s) refused: nothing of them was loaded")
 
 
 @app.command()
@@ -165,7 +187,7 @@ def demo(scale: float = typer.Option(1.0, help="Fraction of the real Parkstad po
     _step("generating synthetic Parkstad deliveries")
     generate(out=None, scale=scale, seed=seed, year=2024)
     _step("validating (Great Expectations) and loading deliveries")
-    load(settings.deliveries_dir, skip_validation=False)
+    load(settings.deliveries_dir)
     _step("dbt build")
     _dbt(settings, "build")
     _step(f"Superset on {settings.superset_url}")
@@ -190,7 +212,7 @@ def down() -> None:
 def main() -> None:
     """Entry point: known failures end with their message and exit 1, not a traceback."""
     from straatkubus.cluster import ClusterError
-    from straatkubus.load import DeliveryRefused
+    from straatkubus.intake import DeliveryRefused
     from straatkubus.superset import SupersetError
 
     try:

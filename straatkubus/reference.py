@@ -149,8 +149,11 @@ def tile_pc4(index: int, pc4: str, tile: int) -> str:
 
 
 def tile_offset(tile: int) -> tuple[float, float]:
-    """Tiles are laid out on a grid (degrees) so that their geometries do not overlap."""
-    return (0.3 * (tile % 10), -0.25 * (tile // 10)) if tile else (0.0, 0.0)
+    """Tiles are laid out on a 12 x 12 grid of 0.3 x 0.22 degrees inside the Netherlands'
+    bounding box, so their geometries do not overlap and stay valid in RD New."""
+    slots = [(column, row) for row in range(12) for column in range(12) if (column, row) != (8, 0)]
+    column, row = (8, 0) if tile == 0 else slots[tile - 1]  # (8, 0) is Parkstad itself
+    return round(0.3 * (column - 8), 6), round(0.22 * row, 6)
 
 
 def scope_municipalities(tiles: int) -> dict[str, str]:

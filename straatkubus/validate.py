@@ -1,9 +1,11 @@
-"""Great Expectations 1.x validation of raw deliveries, before anything is loaded.
+"""Great Expectations 1.x validation of every delivery, before anything is loaded.
 
-`expectations/` is the GX project folder. The suites are defined here, next to the delivery
-contracts they check, and stored idempotently (add_or_update by name). A failed validation
-raises `ValidationFailed` naming every failing expectation; Data Docs (HTML) are written to
-`expectations/uncommitted/data_docs/` (git-ignored).
+`expectations/` is the GX project folder. Each source's suite is derived from its delivery
+contract (straatkubus.contracts) plus a few delivery-level plausibility checks, and stored
+idempotently (only rewritten when it changes). Intake (straatkubus.intake) quarantines rows
+that break the contract first; the suite then runs strictly on the loadable rows. A failed
+validation raises `ValidationFailed` naming every failing expectation, and the whole
+delivery is refused. Data Docs (HTML) go to `expectations/uncommitted/` (git-ignored).
 """
 
 from __future__ import annotations
@@ -11,46 +13,70 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
-from straatkubus.contracts import CONTRACTS, parse_delivery_name
-from straatkubus.settings import MUNICIPALITIES, REPO
+from straatkubus import contracts as c
+from straatkubus.contracts import CONTRACTS
+from straatkubus.intake import PC6_PATTERN, Intake
+from straatkubus.settings import REPO
 
 GX_DIR = REPO / "expectations"
-PC6_PATTERN = r"^[1-9][0-9]{3}[A-Z]{2}$"
+DATA_DOCS = GX_DIR / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+# Delivery-level plausibility beyond the contract's per-value rules (per source).
+PLAUSIBILITY = {
+    "woz_values": [("ExpectColumnMeanToBeBetween",
+                    dict(column="woz_value", min_value=50_000, max_value=1_500_000))],
+    "household_income": [("ExpectColumnMedianToBeBetween",
+                          dict(column="income_pct_social_minimum", min_value=80, max_value=800))],
+    "corporation_tenancies": [("ExpectColumnMeanToBeBetween",
+                               dict(column="months_in_arrears", min_value=0, max_value=3))],
+    "care_consumption": [("ExpectColumnPairValuesAToBeGreaterThanB",
+                          dict(column_A="insured_persons", column_B="mental_health_clients",
+                               or_equal=True))],
+    "bag_addresses": [("ExpectColumnDistinctValuesToContainSet",
+                       dict(column="use", value_set=["woonfunctie"]))],
+    "brp_persons": [("ExpectColumnProportionOfUniqueValuesToBeBetween",
+                     dict(column="household_id", min_value=0.2, max_value=1.0))],
+}
 
 
 def _suite_expectations(source: str) -> list:
+    """The suite of one source: its contract's rules as expectations, plus plausibility.
+
+    The loader has already quarantined rows that break the contract, so these run strictly
+    on the loadable rows: a failure means a check is missing or the delivery is implausible.
+    """
     import great_expectations as gx
 
     e = gx.expectations
     contract = CONTRACTS[source]
-    common = [
-        e.ExpectTableColumnsToMatchOrderedList(column_list=contract.column_names),
-        e.ExpectTableRowCountToBeBetween(min_value=1),
-        *[e.ExpectColumnValuesToNotBeNull(column=c) for c in contract.column_names],
-        e.ExpectCompoundColumnsToBeUnique(column_list=list(contract.key))
-        if len(contract.key) > 1 else e.ExpectColumnValuesToBeUnique(column=contract.key[0]),
-    ]
-    specific = {
-        "bag_addresses": [
-            e.ExpectColumnValuesToMatchRegex(column="postcode", regex=PC6_PATTERN),
-            e.ExpectColumnValuesToMatchRegex(column="address_id", regex=r"^[0-9]{16}$"),
-            e.ExpectColumnValuesToBeInSet(column="municipality_code",
-                                          value_set=sorted(MUNICIPALITIES)),
-            e.ExpectColumnValuesToBeBetween(column="house_number", min_value=1, max_value=99999),
-            e.ExpectColumnValuesToBeBetween(column="longitude", min_value=5.7, max_value=6.2),
-            e.ExpectColumnValuesToBeBetween(column="latitude", min_value=50.7, max_value=51.1),
-        ],
-        "brp_persons": [
-            e.ExpectColumnValuesToMatchRegex(column="bsn", regex=r"^[0-9]{9}$"),
-            e.ExpectColumnValuesToMatchStrftimeFormat(column="birth_date", strftime_format="%Y-%m-%d"),
-            e.ExpectColumnValuesToMatchRegex(column="address_id", regex=r"^[0-9]{16}$"),
-        ],
-    }
-    return common + specific[source]
+    suite = [e.ExpectTableColumnsToMatchOrderedList(column_list=contract.column_names)]
+    if not contract.monthly:  # a register is never empty; a month may have no events
+        suite.append(e.ExpectTableRowCountToBeBetween(min_value=1))
+    for column in contract.columns:
+        name = column.name
+        if not column.nullable:
+            suite.append(e.ExpectColumnValuesToNotBeNull(column=name))
+        if column.values:
+            suite.append(e.ExpectColumnValuesToBeInSet(column=name, value_set=list(column.values)))
+        pattern = {c.BSN: r"^[0-9]{9}$", c.POSTCODE: PC6_PATTERN}.get(column.role, column.pattern)
+        if column.pg_type == "date":
+            pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+        if pattern:
+            suite.append(e.ExpectColumnValuesToMatchRegex(column=name, regex=pattern))
+        if column.minimum is not None or column.maximum is not None:
+            suite.append(e.ExpectColumnValuesToBeBetween(
+                column=name, min_value=column.minimum, max_value=column.maximum))
+    if len(contract.key) > 1:
+        suite.append(e.ExpectCompoundColumnsToBeUnique(column_list=list(contract.key)))
+    else:
+        suite.append(e.ExpectColumnValuesToBeUnique(column=contract.key[0]))
+    suite += [getattr(e, kind)(**kwargs) for kind, kwargs in PLAUSIBILITY.get(source, [])]
+    return suite
 
 
 @dataclass(frozen=True)
@@ -71,6 +97,7 @@ class ValidationFailed(RuntimeError):
         self.failures = failures
 
 
+@cache
 def _context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
@@ -83,7 +110,7 @@ def ensure_suites() -> None:
     """Store every source's suite, validation definition and checkpoint (idempotent)."""
     gx, context = _context()
     for source in sorted(CONTRACTS):
-        _checkpoint(gx, context, source)
+        _validation_definition(gx, context, source)
 
 
 def _get_or_none(store, name: str):
@@ -99,8 +126,9 @@ def _same(suite, expectations: list) -> bool:
     return [key(e) for e in suite.expectations] == [key(e) for e in expectations]
 
 
-def _checkpoint(gx, context, source: str):
-    """The checkpoint of one source, (re)storing only what is missing or changed."""
+def _validation_definition(gx, context, source: str):
+    """The validation definition of one source, with its suite and a checkpoint (for running
+    it from GX's own tools), (re)storing only what is missing or changed."""
     wanted = _suite_expectations(source)
     suite = _get_or_none(context.suites, source)
     changed = suite is None or not _same(suite, wanted)
@@ -112,9 +140,9 @@ def _checkpoint(gx, context, source: str):
                 context.validation_definitions.delete(source)
             context.suites.delete(source)
         suite = context.suites.add(gx.ExpectationSuite(name=source, expectations=wanted))
-    checkpoint = _get_or_none(context.checkpoints, source)
-    if checkpoint is not None:
-        return checkpoint
+    definition = _get_or_none(context.validation_definitions, source)
+    if definition is not None and _get_or_none(context.checkpoints, source) is not None:
+        return definition
     data_source = _get_or_none(context.data_sources, "deliveries") or \
         context.data_sources.add_pandas("deliveries")
     try:
@@ -128,38 +156,48 @@ def _checkpoint(gx, context, source: str):
     definition = _get_or_none(context.validation_definitions, source) or \
         context.validation_definitions.add(
             gx.ValidationDefinition(name=source, data=batch, suite=suite))
-    return context.checkpoints.add(gx.Checkpoint(
-        name=source, validation_definitions=[definition],
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-        result_format={"result_format": "SUMMARY"},
-    ))
+    if _get_or_none(context.checkpoints, source) is None:
+        context.checkpoints.add(gx.Checkpoint(
+            name=source, validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format={"result_format": "SUMMARY"},
+        ))
+    return definition
 
 
-NUMERIC_TYPES = {"integer", "bigint", "double precision", "numeric"}
-
-
-def read_delivery(path: Path, source: str) -> pd.DataFrame:
-    """The delivery as sent: text, with numeric contract columns parsed (unparseable: null)."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                        encoding="utf-8-sig")
-    for column in CONTRACTS[source].columns:
-        if column.pg_type in NUMERIC_TYPES and column.name in frame:
-            frame[column.name] = pd.to_numeric(frame[column.name], errors="coerce")
+def _typed(intake: Intake) -> pd.DataFrame:
+    """The loadable rows with numeric columns as numbers, as the suites expect them."""
+    frame = intake.rows.copy()
+    for column in intake.contract.columns:
+        if column.pg_type in ("integer", "double precision", "numeric") or \
+                column.pg_type.startswith("numeric"):
+            frame[column.name] = pd.to_numeric(frame[column.name])
     return frame
 
 
-def validate_file(path: Path) -> int:
-    """Validate one delivery file against its source's suite; returns the row count."""
-    name = parse_delivery_name(path)
-    frame = read_delivery(path, name.source)
+def validate_intake(intake: Intake, path: Path) -> None:
+    """Run the source's suite on a delivery's loadable rows; raise ValidationFailed.
+
+    Data Docs are not rebuilt per delivery (that costs more than the validation itself):
+    call `build_data_docs()` once after a batch.
+    """
     gx, context = _context()
-    checkpoint = _checkpoint(gx, context, name.source)
-    result = checkpoint.run(batch_parameters={"dataframe": frame})
+    definition = _validation_definition(gx, context, intake.name.source)
+    result = definition.run(batch_parameters={"dataframe": _typed(intake)},
+                            result_format="SUMMARY")
     if not result.success:
         failures = [
-            Failure(r.expectation_config.type, r.expectation_config.kwargs.get("column"),
-                    list(r.result.get("partial_unexpected_list") or [r.result.get("observed_value")]))
-            for run in result.run_results.values() for r in run.results if not r.success
+            Failure(r.expectation_config.type,
+                    r.expectation_config.kwargs.get("column"),
+                    list(r.result.get("partial_unexpected_list")
+                         or [r.result.get("observed_value")]))
+            for r in result.results if not r.success
         ]
-        raise ValidationFailed(path, failures, GX_DIR / "uncommitted" / "data_docs" / "local_site" / "index.html")
-    return len(frame)
+        raise ValidationFailed(path, failures, DATA_DOCS)
+
+
+def build_data_docs() -> Path:
+    """Render every stored validation result to HTML (git-ignored); returns the index page."""
+    _, context = _context()
+    context.build_data_docs()
+    return DATA_DOCS

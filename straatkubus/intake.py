@@ -1,0 +1,345 @@
+"""Reading a delivery as municipalities really send it, and checking every row.
+
+One place for what a delivery may look like: the encoding (UTF-8 with or without BOM, else
+Windows-1252), the separator (comma, semicolon or tab), header names in any order and case,
+decimal commas, Dutch dates (dd-mm-yyyy), postcodes such as " 6411 ab". Every row either
+comes out normalised in `Intake.rows` or in `Intake.quarantined` with its reason and original
+line, so that rows in = rows + quarantined. Problems with the delivery as a whole (name,
+sender, columns) raise `DeliveryRefused`. The checks are vectorised (pandas) for speed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from straatkubus import contracts as c
+from straatkubus.contracts import CONTRACTS, PARTNERS, Contract, DeliveryName, parse_delivery_name
+
+# PostNL never uses these letter pairs in a postcode.
+EXCLUDED_POSTCODE_LETTERS = ("SA", "SD", "SS")
+PC6_PATTERN = r"^[1-9][0-9]{3}[A-Z]{2}$"
+# Coordinates must lie in the Netherlands (bounding box) in the delivery's system.
+COORDINATE_BOUNDS = {
+    "EPSG:4326": ((3.2, 7.3), (50.7, 53.6)),
+    "EPSG:28992": ((0.0, 300_000.0), (300_000.0, 625_000.0)),
+}
+_INTEGER = r"^[+-]?[0-9]+$"
+_DECIMAL = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+_NUMERIC_TYPES = ("integer", "double precision", "numeric")
+
+
+class DeliveryRefused(ValueError):
+    """The whole delivery is refused (name, sender, encoding or columns); nothing is loaded."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What deliveries may refer to: municipality codes (with synthetic tiles) and PC4 areas."""
+
+    municipalities: dict[str, str]  # code -> the real Parkstad municipality it is (or copies)
+    pc4: frozenset[str]
+
+    def partner_municipalities(self, partner: str) -> set[str]:
+        declared = PARTNERS[partner].municipalities
+        return {code for code, real in self.municipalities.items() if real in declared}
+
+
+@cache
+def scope(data_dir: Path, tiles: int) -> Scope:
+    from straatkubus import reference
+
+    return Scope(reference.scope_municipalities(tiles),
+                 frozenset(a.pc4 for a in reference.scope_pc4_areas(data_dir, tiles)))
+
+
+@dataclass
+class Intake:
+    name: DeliveryName
+    contract: Contract
+    rows_in: int
+    rows: pd.DataFrame  # loadable rows: contract columns, normalised text (None = empty)
+    quarantined: list[tuple[int, str, str]]  # (line number, reason, original line)
+
+    @property
+    def summary(self) -> str:
+        return (f"rows in {self.rows_in} = loadable {len(self.rows)} + quarantined "
+                f"{len(self.quarantined)}")
+
+
+def check_sender(name: DeliveryName, contract: Contract, allowed: Scope) -> set[str]:
+    """The municipality codes this sender may deliver records for; refuse unknown senders."""
+    if contract.sender == "municipality":
+        if name.sender not in allowed.municipalities:
+            raise DeliveryRefused(
+                f"{name.source}__{name.sender}: refused, sender {name.sender!r} is not a "
+                f"municipality in scope ({', '.join(sorted(allowed.municipalities)[:7])}, ...)")
+        return {name.sender}
+    partner = PARTNERS.get(name.sender)
+    if partner is None or name.source not in partner.sources:
+        senders = sorted(p.code for p in PARTNERS.values() if name.source in p.sources)
+        raise DeliveryRefused(f"{name.source}__{name.sender}: refused, {name.sender!r} is not "
+                              f"a partner declared for {name.source} ({', '.join(senders)})")
+    return allowed.partner_municipalities(name.sender)
+
+
+def _encoding(path: Path) -> str:
+    head = path.open("rb").read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DeliveryRefused(f"{path.name}: refused, UTF-16 is not supported; send UTF-8 "
+                              "or Windows-1252")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        try:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _separator(header_line: str) -> str:
+    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=counts.get)
+
+
+def _columns_in_order(contract: Contract, header: list[str], file_name: str) -> list[int]:
+    """Position of every contract column in the file; refuse missing or unexpected columns."""
+    names = [h.strip().lower() for h in header]
+    missing = [n for n in contract.column_names if n not in names]
+    extra = [n for n in names if n not in contract.column_names]
+    doubled = sorted({n for n in names if names.count(n) > 1})
+    if missing or extra or doubled:
+        problems = ([f"missing column {n!r}" for n in missing]
+                    + [f"unexpected column {n!r}" for n in extra]
+                    + [f"column {n!r} appears twice" for n in doubled])
+        raise DeliveryRefused(f"{file_name}: refused, {'; '.join(problems)} "
+                              f"(expected: {', '.join(contract.column_names)})")
+    return [names.index(n) for n in contract.column_names]
+
+
+def passes_elfproef(values: pd.Series) -> pd.Series:
+    """True where a value is a 9-digit number passing the BSN eleven test."""
+    nine = values.str.fullmatch(r"[0-9]{9}").fillna(False).astype(bool)
+    result = pd.Series(False, index=values.index)
+    if nine.any():
+        numbers = values[nine].astype("int64").to_numpy()
+        digits = (numbers[:, None] // 10 ** np.arange(8, -1, -1)) % 10
+        result[nine] = (digits @ np.array([9, 8, 7, 6, 5, 4, 3, 2, -1])) % 11 == 0
+    return result
+
+
+class _Problems:
+    """The first problem found per row (later checks never overwrite an earlier reason)."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.reason = pd.Series(None, index=index, dtype=object)
+
+    def flag(self, mask: pd.Series, message) -> None:
+        new = mask.fillna(False).astype(bool) & self.reason.isna()
+        if new.any():
+            self.reason[new] = message[new] if isinstance(message, pd.Series) else message
+
+    @property
+    def ok(self) -> pd.Series:
+        return self.reason.isna()
+
+
+def _quoted(values: pd.Series) -> pd.Series:
+    return "'" + values.fillna("").astype(str) + "'"
+
+
+def _normalise_number(values: pd.Series) -> pd.Series:
+    """Decimal commas ("1234,5", "1.234,56") to a decimal point."""
+    comma = values.str.fullmatch(r"[+-]?[0-9.]*,[0-9]+").fillna(False).astype(bool)
+    fixed = values.copy()
+    fixed[comma] = values[comma].str.replace(".", "", regex=False).str.replace(",", ".",
+                                                                               regex=False)
+    return fixed
+
+
+def _normalise_date(values: pd.Series) -> pd.Series:
+    """Dutch dd-mm-yyyy (or dd/mm/yyyy) to ISO yyyy-mm-dd."""
+    dutch = values.str.fullmatch(r"[0-9]{2}[-/][0-9]{2}[-/][0-9]{4}").fillna(False).astype(bool)
+    fixed = values.copy()
+    fixed[dutch] = (values[dutch].str[6:10] + "-" + values[dutch].str[3:5] + "-"
+                    + values[dutch].str[0:2])
+    return fixed
+
+
+def check_rows(frame: pd.DataFrame, name: DeliveryName, contract: Contract,
+               allowed_municipalities: set[str], allowed: Scope,
+               today: date | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """Normalise the text values of a delivery and find each row's first problem.
+
+    Returns the normalised frame and a Series of reasons (None where the row is fine).
+    """
+    today = today or date.today()
+    names = contract.column_names
+    frame[names] = frame[names].apply(lambda s: s.str.strip()).replace("", None)
+    problems = _Problems(frame.index)
+    dates: dict[str, pd.Series] = {}
+
+    for column in contract.columns:
+        values = frame[column.name]
+        present = values.notna()
+        label = column.name
+        if not column.nullable:
+            problems.flag(~present, f"{label} is empty")
+        if column.role == c.BSN:
+            values = values.str.replace(r"[ .]", "", regex=True)
+            values = values.where(values.str.len() != 8, "0" + values)
+            problems.flag(present & ~passes_elfproef(values),
+                          label + " " + _quoted(values) + " is not a valid BSN (elfproef)")
+        elif column.pg_type == "text" or column.pg_type in _NUMERIC_TYPES:
+            problems.flag(passes_elfproef(values),
+                          label + " holds a 9-digit number that passes the elfproef: "
+                          "possibly a BSN, which does not belong in this field")
+        if column.role == c.POSTCODE:
+            values = values.str.replace(" ", "", regex=False).str.upper()
+            valid = values.str.fullmatch(PC6_PATTERN).fillna(False).astype(bool) & \
+                ~values.str[4:].isin(EXCLUDED_POSTCODE_LETTERS)
+            problems.flag(present & ~valid, "postcode " + _quoted(frame[column.name])
+                          + " is not a valid Dutch postcode (1234AB)")
+            problems.flag(present & valid & ~values.str[:4].isin(allowed.pc4),
+                          "postcode " + _quoted(values) + " lies outside the municipalities in scope")
+        if column.role == c.MUNICIPALITY:
+            values = values.str.upper()
+            problems.flag(present & ~values.isin(allowed_municipalities),
+                          label + " " + _quoted(values) + " is not a municipality sender "
+                          f"{name.sender} may deliver for")
+        if column.pg_type in _NUMERIC_TYPES:
+            values = _normalise_number(values)
+            pattern = _INTEGER if column.pg_type == "integer" else _DECIMAL
+            numeric = values.str.fullmatch(pattern).fillna(False).astype(bool)
+            problems.flag(present & ~numeric,
+                          label + " " + _quoted(values) + f" is not a valid {column.pg_type}")
+            number = pd.to_numeric(values.where(numeric), errors="coerce")
+            if column.minimum == 0:
+                problems.flag(number < 0, label + " " + values + " is negative")
+            elif column.minimum is not None:
+                problems.flag(number < column.minimum,
+                              label + " " + values + f" is below the minimum {column.minimum:g}")
+            if column.maximum is not None:
+                problems.flag(number > column.maximum,
+                              label + " " + values + f" is above the maximum {column.maximum:g}")
+        if column.pg_type == "date":
+            values = _normalise_date(values)
+            parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+            problems.flag(present & parsed.isna(),
+                          label + " " + _quoted(values) + " is not a date (yyyy-mm-dd)")
+            problems.flag(parsed > pd.Timestamp(today), label + " " + values + " lies in the future")
+            dates[column.role or column.name] = parsed
+            _check_period(problems, column, values, parsed, name)
+        if column.values:
+            canonical = {v.lower(): v for v in column.values}
+            lowered = values.str.lower()
+            problems.flag(present & ~lowered.isin(canonical),
+                          label + " " + _quoted(values) + " is not one of: "
+                          + ", ".join(column.values))
+            values = lowered.map(canonical).where(lowered.isin(canonical), values)
+        if column.pattern:
+            problems.flag(present & ~values.str.fullmatch(column.pattern).fillna(False)
+                          .astype(bool), label + " " + _quoted(values) + " has the wrong form")
+        frame[column.name] = values
+
+    if c.START_DATE in dates and c.END_DATE in dates:
+        problems.flag(dates[c.END_DATE] < dates[c.START_DATE], "end_date lies before start_date")
+    if "crs" in frame:
+        for crs, ((x_min, x_max), (y_min, y_max)) in COORDINATE_BOUNDS.items():
+            x = pd.to_numeric(frame["x"], errors="coerce")
+            y = pd.to_numeric(frame["y"], errors="coerce")
+            outside = (frame["crs"] == crs) & ~(x.between(x_min, x_max) & y.between(y_min, y_max))
+            problems.flag(outside, f"x/y lie outside the Netherlands in {crs}")
+    _check_duplicates(problems, frame, contract)
+    return frame, problems.reason
+
+
+def _check_period(problems: _Problems, column: c.Column, values: pd.Series, parsed: pd.Series,
+                  name: DeliveryName) -> None:
+    start, end = pd.Timestamp(name.start), pd.Timestamp(name.end)
+    outside = None
+    if column.role == c.EVENT_DATE:
+        outside = (parsed < start) | (parsed > end)
+    elif column.role == c.START_DATE:
+        outside = parsed > end
+    elif column.role == c.END_DATE:
+        outside = parsed < start
+    elif column.role == c.PAST_DATE:
+        problems.flag(parsed > start, column.name + " " + values
+                      + f" lies after the period's reference date {name.start.isoformat()}")
+    if outside is not None:
+        problems.flag(outside, column.name + " " + values + f" lies outside the period {name.period}")
+
+
+def _check_duplicates(problems: _Problems, frame: pd.DataFrame, contract: Contract) -> None:
+    key = list(contract.key)
+    candidates = frame[problems.ok][key + ["__line"]]
+    doubled = candidates.duplicated(subset=key, keep="first")
+    if doubled.any():
+        first = candidates.groupby(key, dropna=False)["__line"].transform("first")
+        reason = pd.Series(None, index=frame.index, dtype=object)
+        reason[doubled[doubled].index] = ("duplicate of line " + first[doubled].astype(str)
+                                          + " (same " + ", ".join(key) + ")")
+        problems.flag(reason.notna(), reason)
+
+
+def read_delivery(path: Path, allowed: Scope, today: date | None = None) -> Intake:
+    """Read and check one delivery file (see the module docstring)."""
+    name = parse_delivery_name(path)
+    contract = CONTRACTS[name.source]
+    allowed_municipalities = check_sender(name, contract, allowed)
+    encoding = _encoding(path)
+    with path.open(newline="", encoding=encoding) as handle:
+        first = handle.readline()
+        if not first.strip():
+            raise DeliveryRefused(f"{path.name}: refused, the file is empty (no header)")
+        separator = _separator(first)
+        header = next(csv.reader([first], delimiter=separator))
+        positions = _columns_in_order(contract, header, path.name)
+        reader = csv.reader(handle, delimiter=separator)
+        lines: list[int] = []
+        records: list[list[str]] = []
+        malformed: list[tuple[int, str, str]] = []
+        for values in reader:
+            if not values or (len(values) == 1 and not values[0].strip()):
+                continue  # blank line: not a row
+            line = reader.line_num + 1
+            if len(values) != len(header):
+                malformed.append((line, f"{len(values)} fields where the header has "
+                                  f"{len(header)}", _original(values, separator)))
+                continue
+            lines.append(line)
+            records.append(values)
+
+    raw = pd.DataFrame(records, columns=header, dtype=object).iloc[:, positions]
+    raw.columns = contract.column_names
+    raw["__line"] = lines
+    frame, reasons = check_rows(raw, name, contract, allowed_municipalities, allowed, today)
+    bad = reasons.notna()
+    quarantined = malformed + [
+        (int(line), reason, _original(values, separator))
+        for line, reason, values in zip(raw["__line"][bad], reasons[bad],
+                                        (records[i] for i in np.flatnonzero(bad.to_numpy())),
+                                        strict=True)
+    ]
+    quarantined.sort()
+    rows = frame[~bad].drop(columns="__line").reset_index(drop=True)
+    return Intake(name, contract, len(records) + len(malformed), rows, quarantined)
+
+
+def _original(values: list[str], separator: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=separator, lineterminator="").writerow(values)
+    return out.getvalue()
