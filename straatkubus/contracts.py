@@ -39,6 +39,11 @@ class Column:
     pattern: str = ""
     role: str = ""
 
+    @property
+    def is_number(self) -> bool:
+        return self.pg_type in ("integer", "bigint", "double precision") or \
+            self.pg_type.startswith("numeric")
+
 
 @dataclass(frozen=True)
 class Contract:

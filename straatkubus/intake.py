@@ -34,7 +34,6 @@ COORDINATE_BOUNDS = {
 }
 _INTEGER = r"^[+-]?[0-9]+$"
 _DECIMAL = r"^[+-]?[0-9]+(\.[0-9]+)?$"
-_NUMERIC_TYPES = ("integer", "double precision", "numeric")
 
 
 class DeliveryRefused(ValueError):
@@ -202,7 +201,7 @@ def check_rows(frame: pd.DataFrame, name: DeliveryName, contract: Contract,
             values = values.where(values.str.len() != 8, "0" + values)
             problems.flag(present & ~passes_elfproef(values),
                           label + " " + _quoted(values) + " is not a valid BSN (elfproef)")
-        elif column.pg_type == "text" or column.pg_type in _NUMERIC_TYPES:
+        elif column.pg_type == "text" or column.is_number:
             problems.flag(passes_elfproef(values),
                           label + " holds a 9-digit number that passes the elfproef: "
                           "possibly a BSN, which does not belong in this field")
@@ -219,7 +218,7 @@ def check_rows(frame: pd.DataFrame, name: DeliveryName, contract: Contract,
             problems.flag(present & ~values.isin(allowed_municipalities),
                           label + " " + _quoted(values) + " is not a municipality sender "
                           f"{name.sender} may deliver for")
-        if column.pg_type in _NUMERIC_TYPES:
+        if column.is_number:
             values = _normalise_number(values)
             pattern = _INTEGER if column.pg_type == "integer" else _DECIMAL
             numeric = values.str.fullmatch(pattern).fillna(False).astype(bool)

@@ -169,8 +169,7 @@ def _typed(intake: Intake) -> pd.DataFrame:
     """The loadable rows with numeric columns as numbers, as the suites expect them."""
     frame = intake.rows.copy()
     for column in intake.contract.columns:
-        if column.pg_type in ("integer", "double precision", "numeric") or \
-                column.pg_type.startswith("numeric"):
+        if column.is_number:
             frame[column.name] = pd.to_numeric(frame[column.name])
     return frame
 
