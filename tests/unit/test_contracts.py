@@ -1,25 +1,48 @@
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from straatkubus.contracts import CONTRACTS, parse_delivery_name
+from straatkubus import contracts as c
+from straatkubus.contracts import CONTRACTS, PARTNERS, parse_delivery_name
 from straatkubus.load import pseudonymise
+from straatkubus.settings import MUNICIPALITIES
 
 
 def test_delivery_names_carry_source_sender_and_period():
     name = parse_delivery_name(Path("brp_persons__GM0917__2024.csv"))
     assert (name.source, name.sender, name.period) == ("brp_persons", "GM0917", "2024")
+    assert (name.start, name.end) == (date(2024, 1, 1), date(2024, 12, 31))
+    month = parse_delivery_name(Path("police_incidents__politie__2024-02.csv"))
+    assert (month.start, month.end) == (date(2024, 2, 1), date(2024, 2, 29))
 
 
-@pytest.mark.parametrize("bad", ["persons.csv", "brp_persons__GM0917.csv", "nope__GM0917__2024.csv"])
+@pytest.mark.parametrize("bad", ["persons.csv", "brp_persons__GM0917.csv", "nope__GM0917__2024.csv",
+                                 "brp_persons__GM0917__2024-03.csv", "police_incidents__politie__2024-13.csv"])
 def test_badly_named_deliveries_are_refused_with_the_expected_form(bad):
-    with pytest.raises(ValueError, match="<source>__<sender>__<period>|unknown source"):
+    with pytest.raises(ValueError, match="<source>__<sender>__<period>|unknown source|per year|not a month"):
         parse_delivery_name(Path(bad))
+
+
+def test_every_contract_names_its_municipality_key_and_known_roles():
+    roles = {"", c.BSN, c.POSTCODE, c.MUNICIPALITY, c.PAST_DATE, c.EVENT_DATE, c.START_DATE, c.END_DATE}
+    for contract in CONTRACTS.values():
+        assert contract.municipality_column in contract.column_names
+        assert set(contract.key) <= set(contract.column_names)
+        assert {column.role for column in contract.columns} <= roles
+
+
+def test_every_partner_source_has_a_declared_partner_within_parkstad():
+    for contract in CONTRACTS.values():
+        partners = [p for p in PARTNERS.values() if contract.source in p.sources]
+        assert bool(partners) == (contract.sender == "partner"), contract.source
+    for partner in PARTNERS.values():
+        assert set(partner.municipalities) <= set(MUNICIPALITIES)
 
 
 def test_stored_columns_never_include_a_bsn():
     for contract in CONTRACTS.values():
-        stored = [c.name for c in contract.stored_columns()]
+        stored = [column.name for column in contract.stored_columns()]
         assert "bsn" not in stored
         for column in contract.pseudonymise:
             assert f"{column}_pseudonym" in stored

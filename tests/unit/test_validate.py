@@ -1,42 +1,42 @@
-import shutil
+"""The Great Expectations suites: derived from the contracts, stored once, and able to fail."""
+
+from pathlib import Path
 
 import pytest
 
-from straatkubus.generate import generate
+from straatkubus.contracts import CONTRACTS
+from straatkubus.intake import read_delivery, scope
 from straatkubus.settings import Settings
-from straatkubus.validate import ValidationFailed, validate_file
+from straatkubus.validate import GX_DIR, ValidationFailed, build_data_docs, ensure_suites, validate_intake
+
+ALLOWED = scope(Settings.from_env().shared_data_dir, 0)
 
 
-@pytest.fixture(scope="module")
-def delivery(tmp_path_factory):
-    out = tmp_path_factory.mktemp("gx")
-    generate(Settings.from_env().shared_data_dir, out, scale=0.01, seed=5)
-    return out
+def woz_delivery(folder: Path, values: list[int]) -> Path:
+    path = folder / "woz_values__GM0965__2024.csv"
+    path.write_text("address_id,municipality_code,valuation_date,woz_value\n" + "".join(
+        f"096520000000{i:04d},GM0965,2023-01-01,{value}\n" for i, value in enumerate(values)))
+    return path
 
 
-def test_a_good_delivery_passes_its_suite(delivery):
-    assert validate_file(delivery / "bag_addresses__GM0965__2024.csv") > 0
+def test_every_source_has_a_stored_suite_and_storing_twice_changes_nothing():
+    ensure_suites()
+    suites = {p.stem: p.read_text() for p in (GX_DIR / "expectations").glob("*.json")}
+    assert set(CONTRACTS) <= set(suites)
+    ensure_suites()
+    assert {p.stem: p.read_text() for p in (GX_DIR / "expectations").glob("*.json")} == suites
 
 
-def test_a_bad_postcode_fails_the_suite_with_a_readable_report(delivery, tmp_path):
-    good = delivery / "bag_addresses__GM0965__2024.csv"
-    bad = tmp_path / good.name
-    lines = good.read_text().splitlines()
-    postcode = lines[1].split(",")[1]
-    lines[1] = lines[1].replace(postcode, "0123AB")
-    bad.write_text("\n".join(lines) + "\n")
+def test_a_plausible_delivery_passes_and_data_docs_are_written(tmp_path):
+    path = woz_delivery(tmp_path, [180_000, 210_000, 250_000])
+    validate_intake(read_delivery(path, ALLOWED), path)
+    assert build_data_docs().exists()
+
+
+def test_an_implausible_delivery_fails_naming_the_expectation(tmp_path):
+    path = woz_delivery(tmp_path, [1_500, 2_000, 2_500])
     with pytest.raises(ValidationFailed) as failure:
-        validate_file(bad)
+        validate_intake(read_delivery(path, ALLOWED), path)
     report = str(failure.value)
-    assert "expect_column_values_to_match_regex" in report and "'postcode'" in report
-    assert "0123AB" in report
-
-
-def test_a_missing_column_fails_the_suite(delivery, tmp_path):
-    good = delivery / "brp_persons__GM0965__2024.csv"
-    bad = tmp_path / good.name
-    shutil.copy(good, bad)
-    bad.write_text("\n".join(",".join(line.split(",")[:3]) for line in
-                             good.read_text().splitlines()) + "\n")
-    with pytest.raises(ValidationFailed, match="expect_table_columns_to_match_ordered_list"):
-        validate_file(bad)
+    assert "expect_column_mean_to_be_between on column 'woz_value'" in report
+    assert "Data Docs:" in report
