@@ -76,6 +76,19 @@ def generate(
 
 
 @app.command()
+def contracts(write: bool = typer.Option(False, help="Write docs/deliveries.md")) -> None:
+    """Print the delivery contracts (Markdown), or write them to docs/deliveries.md."""
+    from straatkubus.contracts import markdown
+
+    if write:
+        (REPO / "docs").mkdir(exist_ok=True)
+        (REPO / "docs" / "deliveries.md").write_text(markdown())
+        typer.echo("wrote docs/deliveries.md")
+    else:
+        typer.echo(markdown(), nl=False)
+
+
+@app.command()
 def validate(path: Path = typer.Argument(..., help="A delivery file or a folder of them")) -> None:
     """Check deliveries without loading them: contract rules per row, then the Great
     Expectations suites; exit 1 if any delivery would be refused."""

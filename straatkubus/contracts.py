@@ -403,3 +403,68 @@ def parse_delivery_name(path: Path) -> DeliveryName:
         start = date(year, month, 1)
         end = date(year, month, calendar.monthrange(year, month)[1])
     return DeliveryName(source, match["sender"], period, start, end)
+
+
+def markdown() -> str:
+    """`docs/deliveries.md`: every contract as a newcomer or a sender reads it."""
+    lines = [
+        "# Delivery contracts",
+        "",
+        "Generated from `straatkubus/contracts.py` by `straatkubus contracts`; a test keeps "
+        "it current.",
+        "",
+        "Every delivery is a CSV file named `<source>__<sender>__<period>.csv`, e.g. "
+        "`brp_persons__GM0917__2024.csv` or `police_incidents__politie__2024-03.csv`:",
+        "",
+        "- **encoding** UTF-8 (with or without BOM) or Windows-1252; **separator** comma, "
+        "semicolon or tab; a header row with the column names below (any order, any case);",
+        "- **numbers** with a decimal point or a decimal comma (`1234,5`, `1.234,5`); "
+        "**dates** `yyyy-mm-dd` or `dd-mm-yyyy`; **postcodes** in any spacing and case "
+        "(` 6411 ab` becomes `6411AB`);",
+        "- **sender**: a municipality sends its own records only (its CBS code, e.g. GM0917); "
+        "a partner sends for the municipalities it is declared for (below);",
+        "- **period**: a year (`2024`), or for event sources also a month (`2024-03`). "
+        "Registers describe 1 January of the year; trajectories are those running at any "
+        "time in the period; events happened in the period.",
+        "",
+        "A delivery with a missing, unexpected or doubled column, an unknown sender, or an "
+        "implausible whole (its Great Expectations suite fails) is refused and nothing of it "
+        "is loaded. Otherwise every row is loaded or quarantined in `raw.quarantine` with "
+        "its reason and original line. BSN columns are replaced at intake by a keyed HMAC "
+        "(`STRAATKUBUS_PSEUDONYM_KEY`); no BSN is ever stored.",
+        "",
+        "## Partners",
+        "",
+        "| sender | partner | sources | municipalities |",
+        "|---|---|---|---|",
+        *(f"| `{p.code}` | {p.name} | {', '.join(p.sources)} | {', '.join(p.municipalities)} |"
+          for p in PARTNERS.values()),
+    ]
+    role_rules = {
+        BSN: "valid BSN (elfproef); pseudonymised",
+        POSTCODE: "Dutch postcode in scope",
+        MUNICIPALITY: "the sender, or a municipality the partner is declared for",
+        PAST_DATE: "on or before 1 January of the period",
+        EVENT_DATE: "within the period",
+        START_DATE: "not after the period",
+        END_DATE: "not before the start nor before the period",
+    }
+    for contract in CONTRACTS.values():
+        periods = "year or month" if contract.monthly else "year"
+        lines += ["", f"## `{contract.source}`", "", f"{contract.description}.", "",
+                  f"Sender: {contract.sender}; period: {periods}; key: "
+                  f"{', '.join(contract.key)}.", "",
+                  "| column | type | required | rule | description |", "|---|---|---|---|---|"]
+        for column in contract.columns:
+            rules = [role_rules.get(column.role, "")]
+            if column.values:
+                rules.append("one of: " + ", ".join(column.values))
+            if column.pattern:
+                rules.append(f"form `{column.pattern}`")
+            if column.minimum is not None or column.maximum is not None:
+                rules.append(f"between {column.minimum:g} and {column.maximum:g}"
+                             if column.maximum is not None else f"at least {column.minimum:g}")
+            lines.append(f"| `{column.name}` | {column.pg_type} | "
+                         f"{'no' if column.nullable else 'yes'} | "
+                         f"{'; '.join(r for r in rules if r)} | {column.description} |")
+    return "\n".join(lines) + "\n"

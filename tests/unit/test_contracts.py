@@ -53,3 +53,11 @@ def test_pseudonym_is_stable_keyed_and_not_the_bsn():
     assert a == pseudonymise(" 123456782 ", "key-one")
     assert a != pseudonymise("123456782", "key-two")
     assert "123456782" not in a and len(a) == 64
+
+
+def test_the_documented_contracts_are_current():
+    from straatkubus.contracts import markdown
+    from straatkubus.settings import REPO
+
+    assert (REPO / "docs" / "deliveries.md").read_text() == markdown(), \
+        "run `straatkubus contracts --write`"
