@@ -163,6 +163,16 @@ def _dbt(settings: Settings, *args: str) -> None:
         _fail(f"dbt {args[0]} failed")
 
 
+@app.command()
+def bench(inhabitants: int = typer.Option(1_000_000, help="Inhabitants for the throughput run"),
+          seed: int = typer.Option(42)) -> None:
+    """Measure generation and load throughput on a cluster of its own; print the figures and
+    write them to BENCHMARKS.md."""
+    from straatkubus.bench import run
+
+    typer.echo(run(inhabitants, seed, _step))
+
+
 # --- superset ----------------------------------------------------------------------------
 @superset_app.command("up")
 def superset_up() -> None:
