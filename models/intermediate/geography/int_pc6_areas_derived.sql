@@ -3,6 +3,8 @@
 -- PC6 polygons do not exist as open data: each PC6 gets the Voronoi cell of the centre
 -- of its addresses within its PC4, clipped to the real PC4 boundary. Each area is kept
 -- one simple polygon (its largest part, without holes) so that map layers can draw it.
+-- The areas are derived once from the address locations of all periods, so that a PC6
+-- keeps one area through the years.
 with
 
 addresses as (
@@ -17,16 +19,31 @@ pc4_areas as (
 
 ),
 
+address_locations as (
+
+    -- one location per address and PC6: its latest delivered point
+    select distinct on (address_id, pc6_code)
+        address_id,
+        pc6_code,
+        pc4_code,
+        municipality_code,
+        address_point
+
+    from addresses
+    order by address_id asc, pc6_code asc, period_year desc
+
+),
+
 pc6_centres as (
 
     select
         pc6_code,
         pc4_code,
         mode() within group (order by municipality_code) as municipality_code,
-        count(distinct address_id) as address_count,
+        count(*) as address_count,
         st_centroid(st_collect(address_point)) as centre
 
-    from addresses
+    from address_locations
     group by pc6_code, pc4_code
 
 ),

@@ -20,7 +20,7 @@ residents_per_address as (
 
     select
         address_id,
-        extract(year from reference_date)::integer as period_year,
+        period_year,
         count(*) as inhabitants,
         count(*) filter (
             where birth_date <= reference_date - interval '65 years'

@@ -22,9 +22,20 @@ pc6_areas as (
 
 ),
 
-municipalities as (
+municipality_figures as (
 
-    select * from {{ ref('municipalities') }}
+    select * from {{ ref('stg_cbs__municipality_figures') }}
+
+),
+
+municipality_names as (
+
+    select distinct on (municipality_code)
+        municipality_code,
+        municipality_name
+
+    from municipality_figures
+    order by municipality_code asc, period_year desc
 
 ),
 
@@ -40,7 +51,7 @@ final as (
         indicator_cells.pc6_code,
         pc6_areas.pc4_code,
         indicator_cells.municipality_code,
-        municipalities.municipality_name,
+        municipality_names.municipality_name,
         indicator_cells.period_year,
         indicator_cells.indicator_code,
         indicators.indicator_name,
@@ -57,8 +68,8 @@ final as (
 
     from indicator_cells
     inner join pc6_areas on indicator_cells.pc6_code = pc6_areas.pc6_code
-    inner join municipalities
-        on indicator_cells.municipality_code = municipalities.municipality_code
+    inner join municipality_names
+        on indicator_cells.municipality_code = municipality_names.municipality_code
     inner join indicators
         on indicator_cells.indicator_code = indicators.indicator_code
 

@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         address_id,
@@ -16,16 +16,18 @@ renamed as (
         municipality_code,
         use as usage_purpose,
         use = 'woonfunctie' as is_residential,
-        longitude,
-        latitude,
+        floor_area as floor_area_m2,
+        building_year,
+        -- x/y in RD New or WGS84 (crs 'EPSG:<srid>'): one point in the working SRID
         st_transform(
-            st_setsrid(st_makepoint(longitude, latitude), 4326),
+            st_setsrid(st_makepoint(x, y), split_part(crs, ':', 2)::integer),
             {{ var('working_srid') }}
         ) as address_point,
-        left(delivery_period, 4)::integer as period_year
+        left(delivery_period, 4)::integer as period_year,
+        make_date(left(delivery_period, 4)::integer, 1, 1) as reference_date
 
     from source
 
 )
 
-select * from renamed
+select * from final

@@ -6,18 +6,19 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         bsn_pseudonym as person_id,
         birth_date,
         address_id,
         household_id,
-        delivery_sender as municipality_code,
+        municipality_code,
+        left(delivery_period, 4)::integer as period_year,
         make_date(left(delivery_period, 4)::integer, 1, 1) as reference_date
 
     from source
 
 )
 
-select * from renamed
+select * from final

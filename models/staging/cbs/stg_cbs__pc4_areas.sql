@@ -6,7 +6,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         pc4 as pc4_code,
@@ -20,4 +20,4 @@ renamed as (
 
 )
 
-select * from renamed
+select * from final

@@ -1,0 +1,23 @@
+with
+
+source as (
+
+    select * from {{ source('social_domain', 'informal_carers') }}
+
+),
+
+final as (
+
+    select
+        bsn_pseudonym as person_id,
+        municipality_code,
+        registration_date,
+        care_hours_per_week,
+        left(delivery_period, 4)::integer as period_year,
+        make_date(left(delivery_period, 4)::integer, 1, 1) as reference_date
+
+    from source
+
+)
+
+select * from final

@@ -1,0 +1,24 @@
+with
+
+source as (
+
+    select * from {{ source('social_domain', 'youth_care') }}
+
+),
+
+final as (
+
+    select
+        bsn_pseudonym as person_id,
+        municipality_code,
+        care_type,
+        start_date,
+        end_date,
+        left(delivery_period, 4)::integer as period_year,
+        make_date(left(delivery_period, 4)::integer, 1, 1) as reference_date
+
+    from source
+
+)
+
+select * from final
