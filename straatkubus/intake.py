@@ -8,6 +8,8 @@ line, so that rows in = rows + quarantined. Problems with the delivery as a whol
 sender, columns) raise `DeliveryRefused`. The checks are vectorised (pandas) for speed.
 """
 
+# The message functions passed to _Problems.flag run at once, inside the loop: B023 is moot.
+# ruff: noqa: B023
 from __future__ import annotations
 
 import codecs
@@ -146,9 +148,11 @@ class _Problems:
         self.reason = pd.Series(None, index=index, dtype=object)
 
     def flag(self, mask: pd.Series, message) -> None:
+        """Give rows in `mask` without a reason yet this one; `message` is a text or a function
+        of the selected rows' values (called only when there are any, to keep checks fast)."""
         new = mask.fillna(False).astype(bool) & self.reason.isna()
         if new.any():
-            self.reason[new] = message[new] if isinstance(message, pd.Series) else message
+            self.reason[new] = message(new) if callable(message) else message
 
     @property
     def ok(self) -> pd.Series:
@@ -200,7 +204,7 @@ def check_rows(frame: pd.DataFrame, name: DeliveryName, contract: Contract,
             values = values.str.replace(r"[ .]", "", regex=True)
             values = values.where(values.str.len() != 8, "0" + values)
             problems.flag(present & ~passes_elfproef(values),
-                          label + " " + _quoted(values) + " is not a valid BSN (elfproef)")
+                          lambda rows: label + " " + _quoted(values[rows]) + " is not a valid BSN (elfproef)")
         elif column.pg_type == "text" or column.is_number:
             problems.flag(passes_elfproef(values),
                           label + " holds a 9-digit number that passes the elfproef: "
@@ -209,48 +213,51 @@ def check_rows(frame: pd.DataFrame, name: DeliveryName, contract: Contract,
             values = values.str.replace(" ", "", regex=False).str.upper()
             valid = values.str.fullmatch(PC6_PATTERN).fillna(False).astype(bool) & \
                 ~values.str[4:].isin(EXCLUDED_POSTCODE_LETTERS)
-            problems.flag(present & ~valid, "postcode " + _quoted(frame[column.name])
+            original = frame[column.name]
+            problems.flag(present & ~valid, lambda rows: "postcode " + _quoted(original[rows])
                           + " is not a valid Dutch postcode (1234AB)")
             problems.flag(present & valid & ~values.str[:4].isin(allowed.pc4),
-                          "postcode " + _quoted(values) + " lies outside the municipalities in scope")
+                          lambda rows: "postcode " + _quoted(values[rows])
+                          + " lies outside the municipalities in scope")
         if column.role == c.MUNICIPALITY:
             values = values.str.upper()
             problems.flag(present & ~values.isin(allowed_municipalities),
-                          label + " " + _quoted(values) + " is not a municipality sender "
-                          f"{name.sender} may deliver for")
+                          lambda rows: label + " " + _quoted(values[rows]) + " is not a "
+                          f"municipality sender {name.sender} may deliver for")
         if column.is_number:
             values = _normalise_number(values)
             pattern = _INTEGER if column.pg_type == "integer" else _DECIMAL
             numeric = values.str.fullmatch(pattern).fillna(False).astype(bool)
-            problems.flag(present & ~numeric,
-                          label + " " + _quoted(values) + f" is not a valid {column.pg_type}")
+            problems.flag(present & ~numeric, lambda rows: label + " " + _quoted(values[rows])
+                          + f" is not a valid {column.pg_type}")
             number = pd.to_numeric(values.where(numeric), errors="coerce")
             if column.minimum == 0:
-                problems.flag(number < 0, label + " " + values + " is negative")
+                problems.flag(number < 0, lambda rows: label + " " + values[rows] + " is negative")
             elif column.minimum is not None:
-                problems.flag(number < column.minimum,
-                              label + " " + values + f" is below the minimum {column.minimum:g}")
+                problems.flag(number < column.minimum, lambda rows: label + " " + values[rows]
+                              + f" is below the minimum {column.minimum:g}")
             if column.maximum is not None:
-                problems.flag(number > column.maximum,
-                              label + " " + values + f" is above the maximum {column.maximum:g}")
+                problems.flag(number > column.maximum, lambda rows: label + " " + values[rows]
+                              + f" is above the maximum {column.maximum:g}")
         if column.pg_type == "date":
             values = _normalise_date(values)
             parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
-            problems.flag(present & parsed.isna(),
-                          label + " " + _quoted(values) + " is not a date (yyyy-mm-dd)")
-            problems.flag(parsed > pd.Timestamp(today), label + " " + values + " lies in the future")
+            problems.flag(present & parsed.isna(), lambda rows: label + " "
+                          + _quoted(values[rows]) + " is not a date (yyyy-mm-dd)")
+            problems.flag(parsed > pd.Timestamp(today),
+                          lambda rows: label + " " + values[rows] + " lies in the future")
             dates[column.role or column.name] = parsed
             _check_period(problems, column, values, parsed, name)
         if column.values:
             canonical = {v.lower(): v for v in column.values}
             lowered = values.str.lower()
-            problems.flag(present & ~lowered.isin(canonical),
-                          label + " " + _quoted(values) + " is not one of: "
-                          + ", ".join(column.values))
+            problems.flag(present & ~lowered.isin(canonical), lambda rows: label + " "
+                          + _quoted(values[rows]) + " is not one of: " + ", ".join(column.values))
             values = lowered.map(canonical).where(lowered.isin(canonical), values)
         if column.pattern:
             problems.flag(present & ~values.str.fullmatch(column.pattern).fillna(False)
-                          .astype(bool), label + " " + _quoted(values) + " has the wrong form")
+                          .astype(bool), lambda rows: label + " " + _quoted(values[rows])
+                          + " has the wrong form")
         frame[column.name] = values
 
     if c.START_DATE in dates and c.END_DATE in dates:
@@ -276,10 +283,11 @@ def _check_period(problems: _Problems, column: c.Column, values: pd.Series, pars
     elif column.role == c.END_DATE:
         outside = parsed < start
     elif column.role == c.PAST_DATE:
-        problems.flag(parsed > start, column.name + " " + values
+        problems.flag(parsed > start, lambda rows: column.name + " " + values[rows]
                       + f" lies after the period's reference date {name.start.isoformat()}")
     if outside is not None:
-        problems.flag(outside, column.name + " " + values + f" lies outside the period {name.period}")
+        problems.flag(outside, lambda rows: column.name + " " + values[rows]
+                      + f" lies outside the period {name.period}")
 
 
 def _check_duplicates(problems: _Problems, frame: pd.DataFrame, contract: Contract) -> None:
@@ -322,7 +330,7 @@ def read_delivery(path: Path, allowed: Scope, today: date | None = None) -> Inta
             lines.append(line)
             records.append(values)
 
-    raw = pd.DataFrame(records, columns=header, dtype=object).iloc[:, positions]
+    raw = pd.DataFrame(records, columns=header, dtype="str").iloc[:, positions]
     raw.columns = contract.column_names
     raw["__line"] = lines
     frame, reasons = check_rows(raw, name, contract, allowed_municipalities, allowed, today)
