@@ -1,7 +1,4 @@
-{{ config(
-    materialized='table',
-    indexes=[{'columns': ['address_id', 'period_year'], 'unique': true}],
-) }}
+{{ config(materialized='table') }}
 
 -- One row per BAG dwelling (gebruiksdoel woonfunctie) and period, with the WOZ value of
 -- that tax year and whether a housing corporation rents it out. Tenancies carry no BAG

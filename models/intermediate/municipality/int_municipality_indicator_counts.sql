@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Numerator and denominator of every calibration indicator per municipality and period
 -- (long): persons and households from the BRP on 1 January, dwellings from the BAG.
 with

@@ -1,7 +1,4 @@
-{{ config(
-    materialized='table',
-    indexes=[{'columns': ['person_id', 'period_year'], 'unique': true}],
-) }}
+{{ config(materialized='table') }}
 
 -- One row per BRP person and period: age on 1 January and whether the person had youth
 -- care or a WMO provision running at some time in that year. A trajectory counts for a
