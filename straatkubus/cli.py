@@ -60,19 +60,33 @@ def db_url() -> None:
 @app.command()
 def generate(
     out: Path = typer.Option(None, help="Folder for the delivery files (default: state folder)"),
-    scale: float = typer.Option(1.0, help="Fraction of the real Parkstad population"),
+    scale: float = typer.Option(1.0, help="Fraction of the real Parkstad population (above 1: "
+                                "synthetic copies of Parkstad)"),
     seed: int = typer.Option(42, help="Random seed: the same seed gives the same files"),
-    year: int = typer.Option(2024, help="Reference year of the deliveries"),
+    years: str = typer.Option("2022-2024", help="Years to deliver: 2024, 2022-2024 or 2022,2024"),
+    month: str = typer.Option(None, help="Only the monthly event sources of this month, e.g. 2025-01"),
 ) -> None:
-    """Generate synthetic deliveries for all seven municipalities."""
+    """Generate synthetic deliveries of every source for all municipalities and partners."""
     from straatkubus.generate import generate as run
 
+    try:
+        if "-" in years:
+            first, last = (int(part) for part in years.split("-"))
+            chosen = tuple(range(first, last + 1))
+        else:
+            chosen = tuple(int(part) for part in years.split(","))
+    except ValueError:
+        raise typer.BadParameter(f"{years!r}: use 2024, 2022-2024 or 2022,2024", param_hint="--years") from None
+    if not chosen:
+        raise typer.BadParameter(f"{years!r} holds no year", param_hint="--years")
     settings = Settings.from_env()
     out = out or settings.deliveries_dir
     started = time.monotonic()
-    result = run(settings.shared_data_dir, out, scale=scale, seed=seed, year=year)
-    typer.echo(f"generated {result.inhabitants} inhabitants at {result.addresses} addresses "
-               f"in {len(result.files)} files in {out} ({time.monotonic() - started:.1f} s)")
+    result = run(settings.shared_data_dir, out, scale=scale, seed=seed, years=chosen, month=month)
+    seconds = time.monotonic() - started
+    typer.echo(f"generated {result.inhabitants} inhabitants at {result.addresses} addresses: "
+               f"{len(result.files)} files, {result.rows} rows in {out} "
+               f"({seconds:.1f} s, {result.rows / max(seconds, 1e-9):,.0f} rows/s)")
 
 
 @app.command()
@@ -208,7 +222,7 @@ def demo(scale: float = typer.Option(1.0, help="Fraction of the real Parkstad po
     _step(f"PostgreSQL + PostGIS on 127.0.0.1:{settings.pg_port}")
     db_up()
     _step("generating synthetic Parkstad deliveries")
-    generate(out=None, scale=scale, seed=seed, year=2024)
+    generate(out=None, scale=scale, seed=seed, years="2022-2024", month=None)
     _step("validating (Great Expectations) and loading deliveries")
     load(settings.deliveries_dir)
     _step("dbt build")
