@@ -1,4 +1,7 @@
--- Reports may come in a yearly and in a monthly delivery: the latest delivery wins.
+-- Reports may come in a yearly and in monthly deliveries. The latest
+-- delivery covering a month replaces what earlier deliveries said about that
+-- month (a correction or a consolidation); a report that still occurs twice is
+-- taken from the latest delivery.
 with
 
 source as (
@@ -7,10 +10,29 @@ source as (
 
 ),
 
-latest_delivery as (
+deliveries_per_month as (
+
+    select
+        *,
+        max(delivery_id) over (
+            partition by delivery_sender, date_trunc('month', reported_date)
+        ) as latest_delivery_id_of_month
+
+    from source
+
+),
+
+latest_per_month as (
+
+    select * from deliveries_per_month
+    where delivery_id = latest_delivery_id_of_month
+
+),
+
+latest_per_report as (
 
     select distinct on (report_id) *
-    from source
+    from latest_per_month
     order by report_id asc, delivery_id desc
 
 ),
@@ -27,7 +49,7 @@ final as (
         extract(year from reported_date)::integer as period_year,
         extract(month from reported_date)::integer as period_month
 
-    from latest_delivery
+    from latest_per_report
 
 )
 
