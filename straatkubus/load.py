@@ -1,9 +1,10 @@
 """Loading deliveries into the `raw` schema: whole, once, and atomically.
 
 Each delivery file is read and checked (straatkubus.intake), validated with its Great
-Expectations suite (straatkubus.validate), then loaded in one transaction: its rows go in
-with COPY, the manifest `raw.deliveries` records it (sender, source, period, sha256, counts,
-outcome), and a correction for the same source, sender and period replaces the previous one.
+Expectations suite (straatkubus.validate), then loaded in one transaction: its rows go
+straight into the raw table with COPY (invisible to others until the commit), the manifest
+`raw.deliveries` records it (sender, source, period, sha256, counts, outcome), and a
+correction for the same source, sender and period replaces the previous one.
 Loading the same file again changes nothing. Rows that break the contract go to
 `raw.quarantine` with their reason and original line, so that rows in = loaded +
 quarantined. BSNs are replaced by a keyed HMAC before anything is written. A refused
@@ -166,22 +167,18 @@ def load_file(settings: Settings, path: Path) -> LoadResult:
                  len(rows), len(intake.quarantined), "replaced" if previous else "loaded"))
             delivery_id = cur.fetchone()[0]
             table = sql.Identifier(contract.table)
-            stored = [sql.Identifier(c.name) for c in contract.stored_columns()]
-            cur.execute(sql.SQL("create temp table incoming (like raw.{} including defaults) "
-                                "on commit drop").format(table))
-            for column, value in (("delivery_id", delivery_id), ("delivery_sender", name.sender),
-                                  ("delivery_period", name.period)):
-                cur.execute(sql.SQL("alter table incoming alter column {} set default %s").format(
-                    sql.Identifier(column)), (value,))
-            cur.copy_expert(sql.SQL("copy incoming ({}) from stdin with (format csv)").format(
-                sql.SQL(", ").join(stored)).as_string(cur),
-                io.StringIO(rows.to_csv(header=False, index=False)))
             if previous:
                 cur.execute(sql.SQL("delete from raw.{} where delivery_id = %s").format(table),
                             (previous[0],))
                 cur.execute("update raw.deliveries set is_current = false where delivery_id = %s",
                             (previous[0],))
-            cur.execute(sql.SQL("insert into raw.{} select * from incoming").format(table))
+            rows.insert(0, "delivery_period", name.period)
+            rows.insert(0, "delivery_sender", name.sender)
+            rows.insert(0, "delivery_id", delivery_id)
+            columns = [*DELIVERY_COLUMNS[:3], *(c.name for c in contract.stored_columns())]
+            cur.copy_expert(sql.SQL("copy raw.{} ({}) from stdin with (format csv)").format(
+                table, sql.SQL(", ").join(map(sql.Identifier, columns))).as_string(cur),
+                io.StringIO(rows.to_csv(header=False, index=False)))
             cur.execute("update raw.deliveries set is_current = true where delivery_id = %s",
                         (delivery_id,))
             if intake.quarantined:
