@@ -1,7 +1,4 @@
--- Incidents may come in a yearly and in monthly deliveries. The latest
--- delivery covering a month replaces what earlier deliveries said about that
--- month (a correction or a consolidation); an incident that still occurs twice is
--- taken from the latest delivery.
+-- Overlapping yearly and monthly deliveries: see macro latest_event_rows.
 with
 
 source as (
@@ -10,30 +7,9 @@ source as (
 
 ),
 
-deliveries_per_month as (
+latest_events as (
 
-    select
-        *,
-        max(delivery_id) over (
-            partition by delivery_sender, date_trunc('month', incident_date)
-        ) as latest_delivery_id_of_month
-
-    from source
-
-),
-
-latest_per_month as (
-
-    select * from deliveries_per_month
-    where delivery_id = latest_delivery_id_of_month
-
-),
-
-latest_per_incident as (
-
-    select distinct on (incident_id) *
-    from latest_per_month
-    order by incident_id asc, delivery_id desc
+    {{ latest_event_rows('source', 'incident_date', 'incident_id') }}
 
 ),
 
@@ -49,7 +25,7 @@ final as (
         extract(year from incident_date)::integer as period_year,
         extract(month from incident_date)::integer as period_month
 
-    from latest_per_incident
+    from latest_events
 
 )
 
