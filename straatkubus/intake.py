@@ -263,9 +263,9 @@ def check_rows(frame: pd.DataFrame, name: DeliveryName, contract: Contract,
     if c.START_DATE in dates and c.END_DATE in dates:
         problems.flag(dates[c.END_DATE] < dates[c.START_DATE], "end_date lies before start_date")
     if "crs" in frame:
+        x = pd.to_numeric(frame["x"], errors="coerce")
+        y = pd.to_numeric(frame["y"], errors="coerce")
         for crs, ((x_min, x_max), (y_min, y_max)) in COORDINATE_BOUNDS.items():
-            x = pd.to_numeric(frame["x"], errors="coerce")
-            y = pd.to_numeric(frame["y"], errors="coerce")
             outside = (frame["crs"] == crs) & ~(x.between(x_min, x_max) & y.between(y_min, y_max))
             problems.flag(outside, f"x/y lie outside the Netherlands in {crs}")
     _check_duplicates(problems, frame, contract)
