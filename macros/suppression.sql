@@ -1,33 +1,87 @@
 {#-
-    Primary small-cell suppression of one indicator cell.
-
-    suppression_reason() yields null when the cell may be published, otherwise the Dutch
-    reason shown to the user. A cell is withheld when its group (the denominator, or the
-    count itself for plain counts) is below the minimum, or when its numerator or the
-    complement (denominator - numerator) is a small non-zero group: both would point at
-    a few people.
+    Disclosure control. The thresholds live in the catalogue (seeds/indicators.csv) and
+    in dbt_project.yml vars; these macros are the one place the rules are written.
 -#}
-{% macro suppression_reason(numerator, denominator, min_cell_size) -%}
+
+{#- An indicator's minimum cell size: the catalogue's, never below the var for its tier. -#}
+{% macro effective_min_cell_size(indicators) -%}
+    greatest(
+        {{ indicators }}.min_cell_size,
+        case {{ indicators }}.sensitivity_tier
+            {%- for tier, size in var('min_cell_size_per_tier').items() %}
+            when '{{ tier }}' then {{ size }}
+            {%- endfor %}
+        end,
+        {{ var('min_cell_size') }}
+    )
+{%- endmacro %}
+
+{#- An indicator's minimum group size (denominator, or the count itself). -#}
+{% macro effective_min_denominator(indicators) -%}
+    greatest({{ indicators }}.min_denominator, {{ var('min_denominator') }})
+{%- endmacro %}
+
+{#- A quantity's rounding base: the catalogue's, or var('round_counts_to') for every
+    count when that is set; amounts of money are never rounded. -#}
+{% macro effective_rounding_base(rounding_base, is_amount) -%}
     case
-        when coalesce({{ denominator }}, {{ numerator }}) < {{ min_cell_size }}
-            then 'Minder dan ' || {{ min_cell_size }}
-                || ' in de groep: niet gepubliceerd'
-        when {{ numerator }} between 1 and {{ min_cell_size }} - 1
-            then 'Minder dan ' || {{ min_cell_size }}
-                || ' personen met dit kenmerk: niet gepubliceerd'
-        when {{ denominator }} - {{ numerator }} between 1 and {{ min_cell_size }} - 1
-            then 'Minder dan ' || {{ min_cell_size }}
-                || ' personen zonder dit kenmerk: niet gepubliceerd'
+        when {{ is_amount }} then 0
+        else greatest({{ rounding_base }}, {{ var('round_counts_to') }})
     end
 {%- endmacro %}
 
-{#- The value of a column only where its cell is published (reason is null). -#}
-{% macro published(column, reason) -%}
-    case when {{ reason }} is null then {{ column }} end
+{#-
+    The primary rule a cell breaks, or null when it may be published:
+    'groep'       the group (the denominator, or the count itself) is below the minimum;
+    'afronding'   a rounded count below the minimum cell size, zero included (CBS: secret);
+    'kenmerk'     a small non-zero count of people with the characteristic;
+    'complement'  a small non-zero count of people in the group without it.
+    Money amounts (is_amount) are protected by their group only.
+-#}
+{% macro primary_suppression_rule(
+    numerator, denominator, group_size, min_cell_size, min_denominator,
+    is_share, is_amount, rounding_base
+) -%}
+    case
+        when {{ group_size }} < {{ min_denominator }} then 'groep'
+        when {{ is_amount }} then null
+        when {{ rounding_base }} > 0 and {{ numerator }} < {{ min_cell_size }}
+            then 'afronding'
+        when {{ numerator }} between 1 and {{ min_cell_size }} - 1 then 'kenmerk'
+        when
+            {{ is_share }}
+            and {{ denominator }} - {{ numerator }} between 1 and {{ min_cell_size }} - 1
+            then 'complement'
+    end
+{%- endmacro %}
+
+{#- The Dutch reason shown for a withheld cell. -#}
+{% macro suppression_reason_text(rule, min_cell_size, min_denominator) -%}
+    case {{ rule }}
+        when 'groep' then 'Minder dan ' || {{ min_denominator }}
+            || ' in de groep: niet gepubliceerd'
+        when 'afronding' then 'Minder dan ' || {{ min_cell_size }}
+            || ' (telling afgerond op vijftallen): geheim'
+        when 'kenmerk' then 'Minder dan ' || {{ min_cell_size }}
+            || ' met dit kenmerk: niet gepubliceerd'
+        when 'complement' then 'Minder dan ' || {{ min_cell_size }}
+            || ' zonder dit kenmerk: niet gepubliceerd'
+        when 'secundair' then 'Afgeschermd: anders terug te rekenen uit andere'
+            || ' gepubliceerde cijfers'
+    end
+{%- endmacro %}
+
+{#- A count rounded to its base (0 = not rounded). -#}
+{% macro rounded(amount, rounding_base) -%}
+    case
+        when {{ rounding_base }} > 0
+            then round({{ amount }} / {{ rounding_base }}) * {{ rounding_base }}
+        else {{ amount }}
+    end
 {%- endmacro %}
 
 {#-
-    An indicator's value from its numerator and denominator, by the catalogue's unit:
+    An indicator's value from its numerator and denominator by the catalogue's unit:
     a share (%), a rate (per 1000), an average (euro: a sum over a count) or the count.
 -#}
 {% macro indicator_value(numerator, denominator, unit) -%}
@@ -39,4 +93,9 @@
             then round({{ numerator }}::numeric / nullif({{ denominator }}, 0), 1)
         else {{ numerator }}::numeric
     end
+{%- endmacro %}
+
+{#- One text key per area (level, code, municipality), for joins across levels. -#}
+{% macro area_key(level, code, municipality) -%}
+    {{ level }} || ':' || {{ code }} || ':' || coalesce({{ municipality }}, '')
 {%- endmacro %}

@@ -23,7 +23,8 @@ final as (
         postcode as pc6_code,
         left(postcode, 4) as pc4_code,
         extract(year from incident_date)::integer as period_year,
-        extract(month from incident_date)::integer as period_month
+        extract(month from incident_date)::integer as period_month,
+        delivery_id
 
     from latest_events
 

@@ -1,0 +1,107 @@
+{{ config(
+    materialized='table',
+    indexes=[
+        {
+            'columns': [
+                'area_level', 'area_code', 'municipality_code', 'period_code',
+                'indicator_code',
+            ],
+            'unique': true,
+        },
+        {'columns': ['municipality_code', 'area_level', 'period_code']},
+    ],
+) }}
+
+-- The published indicators: one row per area, period and indicator at every level,
+-- after primary and secondary suppression and rounding. A withheld cell shows no
+-- number, only its Dutch reason.
+with
+
+cells as (
+
+    select * from {{ ref('int_area_indicator_cells') }}
+
+),
+
+protected as (
+
+    select * from {{ ref('int_area_quantities_protected') }}
+
+),
+
+indicators as (
+
+    select * from {{ ref('indicators') }}
+
+),
+
+indicator_quantities as (
+
+    select * from {{ ref('indicator_quantities') }}
+
+),
+
+decided as (
+
+    select
+        cells.*,
+        indicators.sensitivity_tier,
+        numerators.is_hidden
+        or coalesce(denominators.is_hidden, false) as is_suppressed,
+        {{ rounded('cells.numerator', 'cells.rounding_base') }} as published_numerator,
+        {{ rounded(
+            'cells.denominator',
+            effective_rounding_base('denominator_quantities.rounding_base', 'false')
+        ) }} as published_denominator
+
+    from cells
+    inner join indicators on cells.indicator_code = indicators.indicator_code
+    inner join protected as numerators
+        on
+            cells.numerator_area_key = numerators.area_key
+            and cells.period_code = numerators.period_code
+            and cells.numerator_quantity_code = numerators.quantity_code
+    left join protected as denominators
+        on
+            cells.numerator_area_key = denominators.area_key
+            and cells.denominator_period_code = denominators.period_code
+            and cells.denominator_quantity_code = denominators.quantity_code
+    left join indicator_quantities as denominator_quantities
+        on cells.denominator_quantity_code = denominator_quantities.quantity_code
+
+),
+
+final as (
+
+    select
+        area_level,
+        area_code,
+        municipality_code,
+        period_code,
+        period_year,
+        period_month,
+        indicator_code,
+        sensitivity_tier,
+        case when not is_suppressed then published_numerator end as numerator,
+        case when not is_suppressed then published_denominator end as denominator,
+        case
+            when not is_suppressed
+                then {{ indicator_value(
+                    'published_numerator', 'published_denominator', 'unit'
+                ) }}
+        end as value,
+        is_suppressed,
+        case
+            when is_suppressed
+                then {{ suppression_reason_text(
+                    "coalesce(primary_rule, 'secundair')",
+                    'min_cell_size',
+                    'min_denominator',
+                ) }}
+        end as suppression_reason
+
+    from decided
+
+)
+
+select * from final

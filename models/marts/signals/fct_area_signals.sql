@@ -1,0 +1,211 @@
+{{ config(
+    materialized='table',
+    indexes=[
+        {'columns': ['municipality_code', 'area_level', 'period_code', 'indicator_code']},
+        {'columns': ['area_level', 'period_code', 'indicator_code']},
+    ],
+) }}
+
+-- Map-ready signals: every published indicator value of an area with its comparison to
+-- the previous period, its municipality and all of Parkstad (index and z-score among
+-- the areas of the same level), and whether it signals: in the worst decile of
+-- Parkstad, or risen sharply in the unfavourable direction. A suppressed value never
+-- signals. Summing is_signal over the indicators a user ticks gives the number of
+-- signals per area; averaging risk_score gives a combined score.
+with
+
+area_indicators as (
+
+    select * from {{ ref('fct_area_indicators') }}
+
+),
+
+indicators as (
+
+    select * from {{ ref('dim_indicators') }}
+
+),
+
+areas as (
+
+    select * from {{ ref('dim_areas') }}
+
+),
+
+-- +1 where a higher value is worse, -1 where lower is worse, null for neutral figures
+oriented as (
+
+    select
+        area_indicators.*,
+        indicators.indicator_name,
+        indicators.theme,
+        indicators.unit,
+        indicators.is_higher_worse,
+        case
+            when indicators.is_higher_worse then 1
+            when not indicators.is_higher_worse then -1
+        end as polarity
+
+    from area_indicators
+    inner join indicators
+        on area_indicators.indicator_code = indicators.indicator_code
+
+),
+
+compared as (
+
+    select
+        oriented.*,
+        lag(oriented.value) over (
+            partition by
+                oriented.area_level,
+                oriented.area_code,
+                oriented.municipality_code,
+                oriented.indicator_code,
+                oriented.period_month is null
+            order by oriented.period_year, oriented.period_month
+        ) as previous_value,
+        municipalities.value as municipality_value,
+        parkstad.value as parkstad_value,
+        avg(oriented.value) over per_municipality as municipality_mean,
+        stddev_samp(oriented.value) over per_municipality as municipality_stddev,
+        avg(oriented.value) over per_level as parkstad_mean,
+        stddev_samp(oriented.value) over per_level as parkstad_stddev,
+        case
+            when oriented.value is not null
+                then cume_dist() over (
+                    partition by
+                        oriented.area_level,
+                        oriented.period_code,
+                        oriented.indicator_code,
+                        oriented.value is null
+                    order by oriented.polarity * oriented.value
+                )
+        end as parkstad_worse_than_share
+
+    from oriented
+    left join area_indicators as municipalities
+        on
+            oriented.municipality_code = municipalities.area_code
+            and municipalities.area_level = 'gemeente'
+            and oriented.period_code = municipalities.period_code
+            and oriented.indicator_code = municipalities.indicator_code
+    left join area_indicators as parkstad
+        on
+            parkstad.area_level = 'regio'
+            and oriented.period_code = parkstad.period_code
+            and oriented.indicator_code = parkstad.indicator_code
+    window
+        per_municipality as (
+            partition by
+                oriented.area_level,
+                oriented.municipality_code,
+                oriented.period_code,
+                oriented.indicator_code
+        ),
+        per_level as (
+            partition by
+                oriented.area_level, oriented.period_code, oriented.indicator_code
+        )
+
+),
+
+scored as (
+
+    select
+        compared.*,
+        compared.value - compared.previous_value as change,
+        round(
+            100.0 * (compared.value - compared.previous_value)
+            / nullif(compared.previous_value, 0),
+            1
+        ) as change_pct,
+        round(100.0 * compared.value / nullif(compared.municipality_value, 0), 1)
+            as index_municipality,
+        round(100.0 * compared.value / nullif(compared.parkstad_value, 0), 1)
+            as index_parkstad,
+        round(
+            (compared.value - compared.municipality_mean)
+            / nullif(compared.municipality_stddev, 0),
+            2
+        ) as z_score_municipality,
+        round(
+            (compared.value - compared.parkstad_mean)
+            / nullif(compared.parkstad_stddev, 0),
+            2
+        ) as z_score_parkstad
+
+    from compared
+
+),
+
+flagged as (
+
+    select
+        scored.*,
+        scored.polarity * scored.z_score_parkstad as risk_score,
+        coalesce(
+            scored.polarity is not null
+            and scored.parkstad_worse_than_share
+            > 1 - {{ var('signal_worst_share') }},
+            false
+        ) as is_worst_decile,
+        coalesce(
+            scored.polarity * scored.change_pct >= {{ var('signal_sharp_rise_pct') }}
+            and scored.polarity * scored.value
+            > scored.polarity * scored.parkstad_value,
+            false
+        ) as is_sharp_rise
+
+    from scored
+
+),
+
+final as (
+
+    select
+        flagged.area_level,
+        flagged.area_code,
+        flagged.municipality_code,
+        areas.area_name,
+        areas.municipality_name,
+        flagged.period_code,
+        flagged.period_year,
+        flagged.period_month,
+        flagged.indicator_code,
+        flagged.indicator_name,
+        flagged.theme,
+        flagged.unit,
+        flagged.sensitivity_tier,
+        flagged.is_higher_worse,
+        flagged.value,
+        flagged.is_suppressed,
+        flagged.suppression_reason,
+        case when not flagged.is_suppressed then flagged.previous_value end as previous_value,
+        case when not flagged.is_suppressed then flagged.change end as change,
+        case when not flagged.is_suppressed then flagged.change_pct end as change_pct,
+        case when not flagged.is_suppressed then flagged.municipality_value end as municipality_value,
+        case when not flagged.is_suppressed then flagged.parkstad_value end as parkstad_value,
+        case when not flagged.is_suppressed then flagged.index_municipality end as index_municipality,
+        case when not flagged.is_suppressed then flagged.index_parkstad end as index_parkstad,
+        case when not flagged.is_suppressed then flagged.z_score_municipality end as z_score_municipality,
+        case when not flagged.is_suppressed then flagged.z_score_parkstad end as z_score_parkstad,
+        case when not flagged.is_suppressed then flagged.risk_score end as risk_score,
+        flagged.is_worst_decile,
+        flagged.is_sharp_rise,
+        (flagged.is_worst_decile or flagged.is_sharp_rise)::integer as is_signal,
+        areas.area_geojson,
+        areas.centroid_longitude,
+        areas.centroid_latitude
+
+    from flagged
+    inner join areas
+        on
+            flagged.area_level = areas.area_level
+            and flagged.area_code = areas.area_code
+            and coalesce(flagged.municipality_code, '')
+            = coalesce(areas.municipality_code, '')
+
+)
+
+select * from final

@@ -1,0 +1,61 @@
+{{ config(
+    materialized='table',
+    indexes=[{'columns': ['viewer_municipality_code', 'period_code', 'indicator_code']}],
+) }}
+
+-- The border zone: for each municipality (the viewer), the PC6 areas of its neighbours
+-- within var('border_zone_distance_m') of its boundary, with their openbaar signals, so
+-- that a municipality sees what happens just across its border and nothing more.
+with
+
+neighbours as (
+
+    select * from {{ ref('int_pc6_border_neighbours') }}
+
+),
+
+signals as (
+
+    select * from {{ ref('fct_area_signals') }}
+    where area_level = 'pc6' and sensitivity_tier = 'openbaar'
+
+),
+
+final as (
+
+    select
+        neighbours.viewer_municipality_code,
+        neighbours.distance_m,
+        signals.area_level,
+        signals.area_code,
+        signals.municipality_code,
+        signals.area_name,
+        signals.municipality_name,
+        signals.period_code,
+        signals.period_year,
+        signals.period_month,
+        signals.indicator_code,
+        signals.indicator_name,
+        signals.theme,
+        signals.unit,
+        signals.sensitivity_tier,
+        signals.value,
+        signals.is_suppressed,
+        signals.suppression_reason,
+        signals.index_parkstad,
+        signals.z_score_parkstad,
+        signals.risk_score,
+        signals.is_signal,
+        signals.area_geojson,
+        signals.centroid_longitude,
+        signals.centroid_latitude
+
+    from neighbours
+    inner join signals
+        on
+            neighbours.pc6_code = signals.area_code
+            and neighbours.municipality_code = signals.municipality_code
+
+)
+
+select * from final

@@ -1,0 +1,24 @@
+with
+
+source as (
+
+    select * from {{ source('cbs', 'cbs_wijken') }}
+
+),
+
+final as (
+
+    select
+        wijk_code,
+        wijk_name,
+        municipality_code,
+        st_transform(
+            st_setsrid(st_geomfromgeojson(geojson), 4326),
+            {{ var('working_srid') }}
+        ) as boundary
+
+    from source
+
+)
+
+select * from final

@@ -1,0 +1,32 @@
+-- Fails for every parent (area and period) from which a hidden quantity could still be
+-- derived as a small number after the last round of secondary suppression: raise
+-- var('secondary_suppression_rounds') if this ever fails.
+with
+
+protected as (
+
+    select * from {{ ref('int_area_quantities_protected') }}
+
+),
+
+area_relations as (
+
+    select * from {{ ref('int_area_relations') }}
+
+),
+
+indicators as (
+
+    select * from {{ ref('indicators') }}
+
+),
+
+{{ disclosure_reference_ctes('area_relations', 'indicators') }},
+
+{{ disclosure_quantities('protected', 'remaining') }},
+
+{{ disclosure_slivers('remaining_quantities') }},
+
+{{ disclosure_leaks('remaining') }}
+
+select * from remaining_leaks
