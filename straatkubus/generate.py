@@ -39,6 +39,18 @@ Identifiers
     `RUD2024-0917-00123`; tenancies `WEL-20240917000123`. They are unique across years and
     months, and no value outside a BSN column is ever a 9-digit number.
 
+Border PC6 areas (with `border_pc6_share` > 0, e.g. 0.01)
+    Some real PC4 polygons reach across the (generalised) municipal boundary. About that
+    share of a municipality's PC6 codes, chosen among those nearest such a stretch, get
+    one to three addresses in the neighbouring municipality: existing addresses of the
+    neighbour (so its calibration stays exact) move into that stretch and take the PC6
+    code, with house numbers following the PC6's own. The neighbour delivers them, and
+    every source it delivers with a postcode (BAG, tenancies, care consumption, events)
+    carries that code, so the PC6 is split over two municipalities. The plan is drawn
+    from the base-year geography of both, so it depends neither on the years generated
+    nor on month mode. Those addresses are the only ones whose PC4 is not dominantly
+    their municipality's.
+
 Correlations
     Every PC6 has a deprivation d (a PC4 component plus a PC6 component) and an ageing a
     (independent of d). Corporation dwellings, low incomes, bijstand, debt help, rent
@@ -68,6 +80,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from straatkubus import reference
 from straatkubus.contracts import CONTRACTS, PARTNERS, delivery_filename
@@ -106,13 +119,19 @@ NUISANCE_PER_CRIME = 0.5
 ENVIRONMENTAL_PER_1000 = 10
 UNINSURED_SHARE = 0.015  # residents not insured with the insurer
 MENTAL_HEALTH_SHARE = 0.07
+# PC6 areas crossing a municipal border (share of a municipality's PC6 codes; 0 = none).
+# Off by default: see "Border PC6 areas" above for what turning it on changes.
+BORDER_PC6_SHARE = 0.01
+BORDER_ADDRESSES = (1, 3)  # addresses of the neighbouring municipality per border PC6
+BORDER_REGION_MIN_M2 = 2000  # smallest part of a PC4 reaching into another municipality
+BORDER_SEARCH_M = 600  # a border PC6's centre lies at most this far from that part
 
 # Household types.
 SINGLE_OLD, SINGLE, COUPLE_OLD, COUPLE_MIXED, COUPLE, FAMILY, SINGLE_PARENT = range(7)
 _ADULTS = np.array([1, 1, 2, 2, 2, 2, 1])
 
 # Seed purposes.
-_GEO, _NEW_BUILDS, _PERSONS, _SOURCES, _EVENTS, _BSN = range(6)
+_GEO, _NEW_BUILDS, _PERSONS, _SOURCES, _EVENTS, _BSN, _BORDER = range(7)
 
 _CORPORATION_PREFIX = {"weller": "WEL", "heemwonen": "HEEM", "wonenlimburg": "WL"}
 _EPOCH = date(1970, 1, 1)
@@ -336,6 +355,7 @@ class _Geography:
     built: np.ndarray
     x: np.ndarray
     y: np.ndarray
+    lonlat: np.ndarray  # WGS84 (n, 2), whatever the delivered coordinate system
     first_year: np.ndarray
     last_year: np.ndarray  # demolished after this year (9999: standing)
     corp_score: np.ndarray
@@ -350,12 +370,33 @@ class _Geography:
         return (self.first_year <= year) & (self.last_year >= year)
 
 
+@dataclass
+class _Guest:
+    """Addresses of a neighbour's PC6 that a unit delivers (see "Border PC6 areas")."""
+
+    pc4_number: int
+    letter: int  # index into PC6_LETTERS
+    count: int
+    first_number: int  # house numbers first_number, first_number + 1, ...
+    region: BaseGeometry  # lon/lat polygon: the stretch of the PC6's PC4 inside this unit
+    anchor: tuple[float, float]  # the point of the region nearest the PC6's centre
+
+
+@dataclass
+class _Border:
+    """A unit's share in the border PC6 areas: house numbers its own border PC6 areas
+    lend to a neighbour, and the neighbours' PC6 areas it delivers addresses of."""
+
+    reserved: dict[int, int]  # own PC6 index -> house numbers lent
+    guests: list[_Guest]
+
+
 def _dwelling_need(unit: _Unit, year: int) -> int:
     fig = unit.figures[year]
     return math.ceil(unit.households(year) / (1 - fig.pct_vacant / 100))
 
 
-def _build_geography(unit: _Unit, seed: int, horizon: int) -> _Geography:
+def _build_geography(unit: _Unit, seed: int, horizon: int, border: _Border | None = None) -> _Geography:
     rng = _rng(seed, _GEO, unit.tile, unit.number)
     areas = unit.areas
     base = _dwelling_need(unit, BASE_YEAR)
@@ -404,6 +445,9 @@ def _build_geography(unit: _Unit, seed: int, horizon: int) -> _Geography:
     # New builds and demolitions per year, each year from its own stream (so that earlier
     # years never change): the dwelling stock follows households and vacancy exactly.
     counts = total.copy()
+    if border is not None:  # numbers lent to a neighbour's addresses of a border PC6
+        for index, lent in border.reserved.items():
+            counts[index] += lent
     growth = np.where(rng.random(n6) < 0.05, 20.0, 1.0) * res_count
     stock = base
     last_year = np.full(len(pc6), 9999)
@@ -473,6 +517,15 @@ def _build_geography(unit: _Unit, seed: int, horizon: int) -> _Geography:
                                   + year_rng.normal(0, 0.15, len(members)))
         corp_score[members] += year_rng.normal(0, 0.8, len(members))
 
+    if border is not None and border.guests:
+        extra = _place_guests(_rng(seed, _BORDER, unit.tile, unit.number, 1), border.guests,
+                              all_pc6, number, lonlat, new_start, n6)
+        pc6_pc4_number = np.concatenate([pc6_pc4_number, [g.pc4_number for g in border.guests]])
+        pc6_letter = np.concatenate([pc6_letter, [g.letter for g in border.guests]]).astype(np.int64)
+        pc6_pc4, dep_base, deteriorates, ageing, youth, owner = (
+            np.concatenate([values, values[extra]])
+            for values in (pc6_pc4, dep_base, deteriorates, ageing, youth, owner))
+
     wgs84 = unit.copies in WGS84_MUNICIPALITIES
     if wgs84:
         x, y = lonlat[:, 0], lonlat[:, 1]
@@ -483,8 +536,98 @@ def _build_geography(unit: _Unit, seed: int, horizon: int) -> _Geography:
         pc6_pc4_number=pc6_pc4_number, pc6_letter=pc6_letter, pc6_pc4=pc6_pc4, dep_base=dep_base,
         deteriorates=deteriorates, ageing=ageing, youth=youth, owner=owner, addr_id=addr_id, pc6=all_pc6,
         number=number, use=use,
-        floor=np.round(floor).astype(np.int64), built=built, x=np.asarray(x), y=np.asarray(y),
+        floor=np.round(floor).astype(np.int64), built=built, x=np.asarray(x), y=np.asarray(y), lonlat=lonlat,
         first_year=first_year, last_year=last_year, corp_score=corp_score, woz_rel=woz_rel, wgs84=wgs84)
+
+
+def _place_guests(rng: np.random.Generator, guests: list[_Guest], pc6: np.ndarray, number: np.ndarray,
+                  lonlat: np.ndarray, base: int, n6: int) -> np.ndarray:
+    """Give base-stock addresses near each guest's region the guest's PC6 (new PC6 indices
+    n6, n6 + 1, ...) and house numbers, and move them into the region (in place). They
+    all come from one PC6 (the one of the nearest address), whose attributes the new PC6
+    copies, so that nothing drawn later changes; returns that PC6 per guest."""
+    free = np.ones(base, bool)
+    points = shapely.points(lonlat[:base])
+    origin = np.zeros(len(guests), dtype=np.int64)
+    for index, guest in enumerate(guests):
+        free_now = np.flatnonzero(free)
+        minx, miny, maxx, maxy = guest.region.bounds
+        for margin in (0.005, 0.02, np.inf):  # degrees: look near the region first
+            x, y = lonlat[free_now, 0], lonlat[free_now, 1]
+            candidates = free_now[(x > minx - margin) & (x < maxx + margin) & (y > miny - margin) & (y < maxy + margin)]
+            distance = shapely.distance(guest.region, points[candidates])
+            if len(candidates) and distance.min() <= margin:  # then no point outside is nearer
+                break
+        origin[index] = pc6[candidates[np.argmin(distance)]]
+        same = pc6[candidates] == origin[index]
+        candidates, distance = candidates[same], distance[same]
+        chosen = candidates[np.argsort(distance, kind="stable")[:guest.count]]
+        free[chosen] = False
+        pc6[chosen] = n6 + index
+        number[chosen] = guest.first_number + np.arange(len(chosen))
+        shapely.prepare(guest.region)
+        lonlat[chosen] = _points_near(rng, guest.region, np.tile(guest.anchor, (len(chosen), 1)), 2e-4)
+    return origin
+
+
+def _border_plan(units: list[_Unit], seed: int, boundaries: dict[str, BaseGeometry],
+                 share: float) -> dict[str, _Border]:
+    """Choose the border PC6 areas (see "Border PC6 areas") from the base-year geography
+    of every unit, per tile; returns each unit's share in them."""
+    plans = {unit.code: _Border(reserved={}, guests=[]) for unit in units}
+    if share <= 0:
+        return plans
+
+    def to_rd(geometry):
+        return shapely.transform(geometry, lambda c: np.column_stack(_to_rd(c[:, 0], c[:, 1])))
+
+    for tile in sorted({unit.tile for unit in units}):
+        members = [unit for unit in units if unit.tile == tile]
+        inner = {unit.code: boundaries[unit.code].buffer(-5e-5) for unit in members}
+        for unit in members:
+            geo = _build_geography(unit, seed, BASE_YEAR)
+            n6 = len(geo.pc6_letter)
+            size = np.bincount(geo.pc6, minlength=n6)
+            centres = np.column_stack([np.bincount(geo.pc6, weights=geo.lonlat[:, k], minlength=n6)
+                                       for k in (0, 1)]) / np.maximum(size, 1)[:, None]
+            centres_rd = shapely.points(np.column_stack(_to_rd(centres[:, 0], centres[:, 1])))
+            regions, candidates = [], []
+            for area in np.unique(geo.pc6_pc4):
+                own = _inner(unit.areas[area].geometry)
+                for neighbour in members:
+                    if neighbour is unit:
+                        continue
+                    region = own.intersection(inner[neighbour.code])
+                    region_rd = to_rd(region)
+                    if region.is_empty or region_rd.area < BORDER_REGION_MIN_M2:
+                        continue
+                    pc6 = np.flatnonzero(geo.pc6_pc4 == area)
+                    distance = shapely.distance(region_rd, centres_rd[pc6])
+                    near = distance <= BORDER_SEARCH_M
+                    candidates += [(d, int(p), len(regions)) for d, p in zip(distance[near], pc6[near], strict=True)]
+                    regions.append((neighbour.code, region))
+            if not candidates:
+                continue
+            rng = _rng(seed, _BORDER, unit.tile, unit.number)
+            keys = np.array([d for d, _, _ in candidates]) * np.exp(rng.normal(0, 0.5, len(candidates)))
+            wanted, chosen = round(share * n6), set()
+            for position in np.argsort(keys, kind="stable"):
+                _, pc6, region_index = candidates[position]
+                if len(chosen) >= wanted:
+                    break
+                if pc6 in chosen:
+                    continue
+                chosen.add(pc6)
+                neighbour, region = regions[region_index]
+                count = int(rng.integers(BORDER_ADDRESSES[0], BORDER_ADDRESSES[1] + 1))
+                target = region.buffer(-1e-5)
+                target = target if not target.is_empty else region
+                anchor = shapely.get_point(shapely.shortest_line(target, shapely.Point(centres[pc6])), 0)
+                plans[unit.code].reserved[pc6] = count
+                plans[neighbour].guests.append(_Guest(
+                    pc4_number=int(geo.pc6_pc4_number[pc6]), letter=int(geo.pc6_letter[pc6]), count=count,
+                    first_number=int(size[pc6]) + 1, region=region, anchor=(anchor.x, anchor.y)))
+    return plans
 
 
 # --- persons and households of one unit and year ----------------------------------------------------
@@ -1051,7 +1194,8 @@ def _parse_month(month: str) -> tuple[int, int]:
 
 
 def generate(data_dir: Path, out_dir: Path, *, scale: float = 1.0, seed: int = 42,
-             years: tuple[int, ...] = DEFAULT_YEARS, month: str | None = None) -> GenerationResult:
+             years: tuple[int, ...] = DEFAULT_YEARS, month: str | None = None,
+             border_pc6_share: float = BORDER_PC6_SHARE) -> GenerationResult:
     """Write synthetic deliveries (see the module docstring) and return what was written."""
     if not scale > 0:
         raise ValueError("scale must be positive")
@@ -1100,12 +1244,14 @@ def generate(data_dir: Path, out_dir: Path, *, scale: float = 1.0, seed: int = 4
         offset += capacity[copies]
     blocks = max(N_STEMS // offset, 1)
     bsn_map = BsnMap(seed)
+    boundaries = {area.code: area.geometry for area in reference.scope_municipality_areas(data_dir, tiles)}
+    borders = _border_plan(units, seed, boundaries, border_pc6_share)
 
     writer = _Writer(out_dir)
     inhabitants = addresses = 0
     try:
         for unit in units:
-            geo = _build_geography(unit, seed, horizon)
+            geo = _build_geography(unit, seed, horizon, borders[unit.code])
             senders = _partner_senders(unit.copies)
             if month is not None:
                 _write_events(writer, unit, geo, month_year, month_number, seed, senders)

@@ -25,6 +25,20 @@ class Pc4Area:
 
 
 @dataclass(frozen=True)
+class Wijk:
+    code: str  # WK + municipality digits + 2 digits
+    name: str
+    municipality_code: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class MunicipalityArea:
+    code: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
 class MunicipalityFigures:
     """CBS Kerncijfers wijken en buurten for one municipality and year.
 
@@ -76,6 +90,21 @@ def pc4_areas(data_dir: Path) -> list[Pc4Area]:
             share_75plus=int(age["inwoners_75plus"]) / total if total else 0.11,
         ))
     return areas
+
+
+def wijken(data_dir: Path) -> list[Wijk]:
+    """The 49 Parkstad wijken of CBS's Wijk- en buurtkaart 2024 (simplified boundaries)."""
+    features = json.loads((data_dir / "parkstad_wijken_2024.geojson").read_text())["features"]
+    return [Wijk(code=f["properties"]["wijkcode"], name=f["properties"]["wijknaam"],
+                 municipality_code=f["properties"]["gemeentecode"], geometry=shape(f["geometry"]))
+            for f in features]
+
+
+def municipality_areas(data_dir: Path) -> list[MunicipalityArea]:
+    """The boundaries of the seven municipalities (CBS 2022, generalised)."""
+    features = json.loads((data_dir / "parkstad_gemeenten.geojson").read_text())["features"]
+    return [MunicipalityArea(code=f["properties"]["gemeentecode"], geometry=shape(f["geometry"]))
+            for f in features]
 
 
 _KWB_FIELDS = {  # MunicipalityFigures field: CBS KWB column
@@ -181,11 +210,59 @@ def scope_pc4_areas(data_dir: Path, tiles: int) -> list[Pc4Area]:
     return areas
 
 
+def tile_wijk_code(code: str, municipality_code: str, tile: int) -> str:
+    """Tile t >= 1: 'WK' + the tile municipality's four digits + the wijk's last two."""
+    return code if tile == 0 else f"WK{tile_municipality_code(municipality_code, tile)[2:]}{code[-2:]}"
+
+
+def scope_wijken(data_dir: Path, tiles: int) -> list[Wijk]:
+    """The Parkstad wijken and, for each synthetic tile, a shifted copy with its own codes
+    (named like the tile municipalities: '<name> (kopie <code>)')."""
+    from shapely import affinity
+
+    base = sorted(wijken(data_dir), key=lambda w: w.code)
+    result = list(base)
+    for tile in range(1, tiles + 1):
+        dx, dy = tile_offset(tile)
+        for wijk in base:
+            code = tile_wijk_code(wijk.code, wijk.municipality_code, tile)
+            result.append(replace(wijk, code=code, name=f"{wijk.name} (kopie {code})",
+                                  municipality_code=tile_municipality_code(wijk.municipality_code, tile),
+                                  geometry=affinity.translate(wijk.geometry, dx, dy)))
+    return result
+
+
+def scope_municipality_areas(data_dir: Path, tiles: int) -> list[MunicipalityArea]:
+    """The municipality boundaries of Parkstad and of each synthetic tile (shifted copies)."""
+    from shapely import affinity
+
+    base = sorted(municipality_areas(data_dir), key=lambda m: m.code)
+    result = list(base)
+    for tile in range(1, tiles + 1):
+        dx, dy = tile_offset(tile)
+        result += [MunicipalityArea(code=tile_municipality_code(area.code, tile),
+                                    geometry=affinity.translate(area.geometry, dx, dy))
+                   for area in base]
+    return result
+
+
 REFERENCE_DDL = """
 create schema if not exists raw;
 create table if not exists raw.cbs_pc4_areas (
     pc4 text primary key,
     municipality_code text not null,
+    geojson text not null,
+    loaded_at timestamptz not null default now()
+);
+create table if not exists raw.cbs_wijken (
+    wijk_code text primary key,
+    wijk_name text not null,
+    municipality_code text not null,
+    geojson text not null,
+    loaded_at timestamptz not null default now()
+);
+create table if not exists raw.cbs_municipality_areas (
+    municipality_code text primary key,
     geojson text not null,
     loaded_at timestamptz not null default now()
 );
@@ -210,9 +287,10 @@ REFERENCE_YEARS = (2022, 2023, 2024)
 
 
 def load_reference_tables(cur, data_dir: Path, tiles: int = 0) -> int:
-    """Replace the reference tables in raw (in the caller's transaction): PC4 boundaries and
-    the CBS municipality figures as published (empty where CBS has not published a figure
-    for that year), for Parkstad and any synthetic tiles; returns the PC4 count."""
+    """Replace the reference tables in raw (in the caller's transaction): PC4, wijk and
+    municipality boundaries and the CBS municipality figures as published (empty where CBS
+    has not published a figure for that year), for Parkstad and any synthetic tiles;
+    returns the PC4 count."""
     from shapely.geometry import mapping
 
     areas = scope_pc4_areas(data_dir, tiles)
@@ -221,6 +299,16 @@ def load_reference_tables(cur, data_dir: Path, tiles: int = 0) -> int:
     cur.executemany(
         "insert into raw.cbs_pc4_areas (pc4, municipality_code, geojson) values (%s, %s, %s)",
         [(a.pc4, a.municipality_code, json.dumps(mapping(a.geometry))) for a in areas])
+    cur.execute("delete from raw.cbs_wijken")
+    cur.executemany(
+        "insert into raw.cbs_wijken (wijk_code, wijk_name, municipality_code, geojson) "
+        "values (%s, %s, %s, %s)",
+        [(w.code, w.name, w.municipality_code, json.dumps(mapping(w.geometry)))
+         for w in scope_wijken(data_dir, tiles)])
+    cur.execute("delete from raw.cbs_municipality_areas")
+    cur.executemany(
+        "insert into raw.cbs_municipality_areas (municipality_code, geojson) values (%s, %s)",
+        [(m.code, json.dumps(mapping(m.geometry))) for m in scope_municipality_areas(data_dir, tiles)])
     cur.execute("delete from raw.cbs_municipality_figures")
     rows = []
     for year in REFERENCE_YEARS:

@@ -59,7 +59,8 @@ CALIBRATED = {
 def test_municipality_totals_in_our_marts_match_cbs_within_one_percent(warehouse):
     ours = {(code, year, indicator): float(value) for code, year, indicator, value in query(
         warehouse, "select municipality_code, period_year, indicator_code, value "
-                   "from marts.fct_municipality_indicators where not is_suppressed")}
+                   "from marts.fct_area_indicators where area_level = 'gemeente' "
+                   "and period_month is null and not is_suppressed")}
     cbs = query(warehouse, f"select municipality_code, year, {', '.join(CALIBRATED)} "
                            "from raw.cbs_municipality_figures")
     compared, off = 0, []
@@ -90,9 +91,11 @@ def test_every_published_pc6_area_is_one_polygon_inside_its_pc4(warehouse):
 
 
 def test_superset_reader_sees_the_marts_and_nothing_else(warehouse):
-    assert as_reader(warehouse, "select count(*) from marts.fct_pc6_indicators")[0][0] > 0
+    for mart in ("fct_area_indicators", "fct_area_signals", "dim_indicators", "dim_areas"):
+        assert as_reader(warehouse, f"select count(*) from marts.{mart}")[0][0] > 0
     for relation in ("raw.brp_persons", "staging.stg_brp__persons",
-                     "intermediate.int_addresses_with_residents", "raw.deliveries"):
+                     "intermediate.int_address_quantities",
+                     "intermediate.int_area_quantities_protected", "raw.deliveries"):
         with pytest.raises(psycopg2.errors.InsufficientPrivilege):
             as_reader(warehouse, f"select 1 from {relation} limit 1")
     with pytest.raises(psycopg2.OperationalError):
