@@ -55,19 +55,16 @@
     end
 {%- endmacro %}
 
-{#- The Dutch reason shown for a withheld cell. -#}
+{#- The Dutch reason shown for a withheld cell. Only a group too small to publish is
+    named as such; every other reason reads the same, because telling "few with the
+    characteristic" from "few without it" or "derivable from other figures" would give
+    away which side is small. -#}
 {% macro suppression_reason_text(rule, min_cell_size, min_denominator) -%}
-    case {{ rule }}
-        when 'groep' then 'Minder dan ' || {{ min_denominator }}
+    case
+        when {{ rule }} = 'groep' then 'Minder dan ' || {{ min_denominator }}
             || ' in de groep: niet gepubliceerd'
-        when 'afronding' then 'Minder dan ' || {{ min_cell_size }}
-            || ' (telling afgerond op vijftallen): geheim'
-        when 'kenmerk' then 'Minder dan ' || {{ min_cell_size }}
-            || ' met dit kenmerk: niet gepubliceerd'
-        when 'complement' then 'Minder dan ' || {{ min_cell_size }}
-            || ' zonder dit kenmerk: niet gepubliceerd'
-        when 'secundair' then 'Afgeschermd: anders terug te rekenen uit andere'
-            || ' gepubliceerde cijfers'
+        else 'Afgeschermd: minder dan ' || {{ min_cell_size }}
+            || ' met of zonder dit kenmerk, of terug te rekenen uit andere cijfers'
     end
 {%- endmacro %}
 

@@ -1,4 +1,4 @@
-"""The `straatkubus` command line: database, generate, validate, load, build, superset, demo."""
+"""The `straatkubus` command line: database, generate, validate, load, build, audit, superset, demo."""
 
 from __future__ import annotations
 
@@ -164,6 +164,23 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
 def build(select: str = typer.Option(None, help="dbt selector, e.g. 'marts'")) -> None:
     """Run `dbt build` (seeds, models, unit and data tests) against the warehouse."""
     _dbt(Settings.from_env(), "build", *(["--select", select] if select else []))
+
+
+@app.command()
+def audit(examples: int = typer.Option(10, help="Examples shown per broken rule")) -> None:
+    """Disclosure audit of everything Superset's database user can read: published counts
+    below their thresholds, small numbers derivable by differencing, relations it cannot
+    check. Exit 1 on any finding."""
+    from straatkubus.audit import AuditError
+    from straatkubus.audit import audit as run
+
+    try:
+        report = run(Settings.from_env(), max_examples=examples)
+    except AuditError as error:
+        _fail(f"the audit could not run: {error}")
+    typer.echo(report.render())
+    if not report.passed:
+        _fail(f"disclosure audit failed: {report.finding_count} finding(s)")
 
 
 def _dbt(settings: Settings, *args: str) -> None:

@@ -1,6 +1,6 @@
+{#- the rounds sort and aggregate the whole state a few times: keep that in memory -#}
 {{ config(
     materialized='table',
-    -- the rounds sort and aggregate the whole state a few times: keep that in memory
     pre_hook="set local work_mem = '256MB'",
     indexes=[{'columns': ['area_key', 'period_code', 'quantity_code'], 'unique': true}],
 ) }}
