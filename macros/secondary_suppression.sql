@@ -19,7 +19,11 @@
     quantity_code, amount, is_hidden, hidden_rule and the parent keys of the area
     (parent_pc4_key, parent_wijk_key, parent_gemeente_key, parent_regio_key; null where
     the area has no such parent) plus year_period_code (a month's year, else null).
-    disclosure_reference_ctes defines `thresholds`, `share_pairs` and `parent_keys`.
+    Besides areas and months, a whole that its parts partition exactly (crimes =
+    burglaries + violence + vandalism) is a parent of its parts in the same area and
+    period; and every declared subset's difference from its whole is protected like a
+    share's complement. disclosure_reference_ctes defines `thresholds`, `share_pairs`,
+    `partitions` and `parent_keys`.
 -#}
 
 
@@ -43,10 +47,12 @@
         quantities.{{ parent }},
         {%- endfor %}
         quantities.year_period_code,
+        partitions.partition_of_quantity_code,
         thresholds.threshold
 
     from {{ state }} as quantities
     left join thresholds on quantities.quantity_code = thresholds.quantity_code
+    left join partitions on quantities.quantity_code = partitions.quantity_code
 
     union all
 
@@ -63,6 +69,7 @@
         numerators.{{ parent }},
         {%- endfor %}
         numerators.year_period_code,
+        null::text as partition_of_quantity_code,
         thresholds.threshold
 
     from {{ state }} as numerators
@@ -94,8 +101,9 @@
             else area_key
         end as parent_key,
         coalesce(year_period_code, period_code) as parent_period_code,
-        quantity_code,
+        coalesce(partition_of_quantity_code, quantity_code) as quantity_code,
         case
+            when grouping(partition_of_quantity_code) = 0 then 'deel'
             when grouping(area_key) = 0 then 'maand'
             else split_part(area_key, ':', 1)
         end as child_level,
@@ -107,13 +115,22 @@
         {%- for parent in parents %}
         ({{ parent }}, split_part(area_key, ':', 1), period_code, quantity_code),
         {%- endfor %}
-        (area_key, year_period_code, quantity_code)
+        (area_key, year_period_code, quantity_code),
+        (area_key, period_code, partition_of_quantity_code)
     )
     having
+        (
+            grouping(partition_of_quantity_code) = 0
+            and partition_of_quantity_code is not null
+        ) or
         {%- for parent in parents %}
         (grouping({{ parent }}) = 0 and {{ parent }} is not null) or
         {%- endfor %}
-        (grouping(area_key) = 0 and year_period_code is not null)
+        (
+            grouping(area_key) = 0
+            and grouping(partition_of_quantity_code) = 1
+            and year_period_code is not null
+        )
 
 ),
 
@@ -147,6 +164,22 @@
         + coalesce(hidden_sums.hidden_amount, 0)
         between 1 and parents.threshold - 1
 
+    union all
+
+    -- a subset and its whole both published in one area, their difference small
+    select
+        differences.area_key as parent_key,
+        differences.period_code as parent_period_code,
+        differences.quantity_code,
+        'zelf' as child_level,
+        differences.amount as residual
+
+    from {{ name }}_quantities as differences
+    inner join share_pairs on differences.quantity_code = share_pairs.pair_code
+    where
+        not differences.is_hidden
+        and differences.amount between 1 and differences.threshold - 1
+
 )
 {%- endmacro %}
 
@@ -170,6 +203,7 @@
         leaks.child_level,
         children.area_key,
         children.period_code,
+        children.quantity_code as child_quantity_code,
         children.amount
 
     from {{ name }}_leaks as leaks
@@ -191,6 +225,7 @@
         leaks.child_level,
         children.area_key,
         children.period_code,
+        children.quantity_code as child_quantity_code,
         children.amount
 
     from {{ name }}_leaks as leaks
@@ -200,6 +235,28 @@
             and leaks.parent_period_code = children.year_period_code
             and leaks.quantity_code = children.quantity_code
             and leaks.child_level = 'maand'
+    where not children.is_hidden and children.amount > 0
+
+    union all
+
+    -- the parts of a whole, in the same area and period
+    select
+        leaks.parent_key,
+        leaks.parent_period_code,
+        leaks.quantity_code,
+        leaks.child_level,
+        children.area_key,
+        children.period_code,
+        children.quantity_code as child_quantity_code,
+        children.amount
+
+    from {{ name }}_leaks as leaks
+    inner join {{ name }}_quantities as children
+        on
+            leaks.parent_key = children.area_key
+            and leaks.parent_period_code = children.period_code
+            and leaks.quantity_code = children.partition_of_quantity_code
+            and leaks.child_level = 'deel'
     where not children.is_hidden and children.amount > 0
 
 ),
@@ -215,8 +272,11 @@
         coalesce(candidates.area_key, leaks.parent_key) as area_key,
         coalesce(candidates.period_code, leaks.parent_period_code) as period_code,
         -- a complement is protected by hiding its numerator
-        coalesce(share_pairs.numerator_quantity_code, leaks.quantity_code)
-            as quantity_code
+        coalesce(
+            share_pairs.numerator_quantity_code,
+            candidates.child_quantity_code,
+            leaks.quantity_code
+        ) as quantity_code
 
     from {{ name }}_leaks as leaks
     left join {{ name }}_candidates as candidates
@@ -225,7 +285,10 @@
             and leaks.parent_period_code = candidates.parent_period_code
             and leaks.quantity_code = candidates.quantity_code
             and leaks.child_level = candidates.child_level
-    left join share_pairs on leaks.quantity_code = share_pairs.pair_code
+    left join share_pairs
+        on
+            coalesce(candidates.child_quantity_code, leaks.quantity_code)
+            = share_pairs.pair_code
     order by
         leaks.parent_key,
         leaks.parent_period_code,
@@ -270,7 +333,7 @@
     `share_pairs`, `thresholds` (the largest threshold per quantity and per share
     complement) and, from a state CTE without hidden quantities, `slivers`: what the
     children of a parent that they do not partition (PC6 parts in a wijk) leave of it. -#}
-{% macro disclosure_reference_ctes(area_relations, indicators) -%}
+{% macro disclosure_reference_ctes(area_relations, indicators, indicator_quantities) -%}
 parent_keys as (
 
     select
@@ -289,9 +352,11 @@ parent_keys as (
 
 ),
 
+-- a share's numerator within its denominator, and every declared subset within its
+-- whole: the difference is a group of people (or events) of its own
 share_pairs as (
 
-    select distinct
+    select
         denominator_quantity_code || ' - ' || numerator_quantity_code as pair_code,
         numerator_quantity_code,
         denominator_quantity_code
@@ -299,9 +364,30 @@ share_pairs as (
     from {{ indicators }}
     where is_share
 
+    union
+
+    select
+        subset_of_quantity_code || ' - ' || quantity_code,
+        quantity_code,
+        subset_of_quantity_code
+
+    from {{ indicator_quantities }}
+    where subset_of_quantity_code is not null
+
 ),
 
-thresholds as (
+partitions as (
+
+    select
+        quantity_code,
+        partition_of_quantity_code
+
+    from {{ indicator_quantities }}
+    where partition_of_quantity_code is not null
+
+),
+
+quantity_thresholds as (
 
     select
         quantity_code,
@@ -333,6 +419,25 @@ thresholds as (
         where is_share
     ) as uses
     group by quantity_code
+
+),
+
+thresholds as (
+
+    select * from quantity_thresholds
+
+    union all
+
+    -- a subset's difference from its whole: as strict as for the subset itself
+    select
+        share_pairs.pair_code,
+        coalesce(quantity_thresholds.threshold, {{ var('min_cell_size') }})
+    from share_pairs
+    left join quantity_thresholds
+        on share_pairs.numerator_quantity_code = quantity_thresholds.quantity_code
+    where share_pairs.pair_code not in (
+        select quantity_thresholds.quantity_code from quantity_thresholds
+    )
 
 )
 {%- endmacro %}

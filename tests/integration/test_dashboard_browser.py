@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = REPO / ".local" / "screenshots"
 DASHBOARD_SLUG = "straatkubus-parkstad"
-MAP_CHART = "Kaart PC6: % 65-plussers"
+MAP_CHART = "Kaart PC6: aantal signalen"
 TABLE_CHART = "Indicatoren per postcode"
 PC6 = re.compile(r"\b\d{4}\s?[A-Z]{2}\b")
 DEMO_USERS = {
@@ -73,7 +73,8 @@ def municipality_pc6_codes(settings: Settings, municipality: str) -> set[str]:
     try:
         with conn.cursor() as cur:
             cur.execute(
-                "select distinct pc6_code from marts.fct_pc6_indicators where municipality_code = %s",
+                "select distinct area_code from marts.fct_area_signals"
+                " where area_level = 'pc6' and municipality_code = %s",
                 (municipality,),
             )
             return {code for (code,) in cur.fetchall()}

@@ -23,7 +23,7 @@ from straatkubus.settings import REPO, Settings
 pytestmark = pytest.mark.stack
 
 DASHBOARD_SLUG = "straatkubus-parkstad"
-MART = "marts.fct_pc6_indicators"
+MART = "marts.fct_area_signals"
 DEMO_USERS = {
     user["username"]: user for user in yaml.safe_load((REPO / "superset" / "demo_users.yaml").read_text())["users"]
 }
@@ -92,11 +92,12 @@ def chart_rows(session: requests.Session, base: str, query_context: dict[str, An
 
 
 def own_pc6_codes(settings: Settings, municipality: str) -> set[str]:
+    """The PC6 postcodes (area_level pc6) of one municipality, straight from the mart."""
     conn = psycopg2.connect(settings.dsn())
     try:
         with conn.cursor() as cur:
             cur.execute(
-                f"select distinct pc6_code from {MART} where municipality_code = %s",
+                f"select distinct area_code from {MART} where area_level = 'pc6' and municipality_code = %s",
                 (municipality,),
             )
             return {code for (code,) in cur.fetchall()}
@@ -119,7 +120,7 @@ def test_every_chart_shows_only_own_municipality(
         # The query exactly as the dashboard saved it: only own postcodes come back ...
         rows = chart_rows(session, base, query_context)
         assert rows, f"{username}: chart {name!r} returned no rows"
-        foreign = {row["pc6_code"] for row in rows} - own_codes
+        foreign = {row["area_code"] for row in rows} - own_codes
         assert not foreign, f"{username}: chart {name!r} shows other postcodes {sorted(foreign)[:5]}"
         # ... and asked for the municipality too, every row is the user's own.
         rows = chart_rows(session, base, with_municipality(query_context))

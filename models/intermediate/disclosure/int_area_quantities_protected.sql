@@ -1,7 +1,11 @@
-{#- the rounds sort and aggregate the whole state a few times: keep that in memory -#}
+{#- The rounds sort and aggregate the whole state a few times: keep that in memory.
+    Row estimates of the round CTEs are poor; a nested loop over them is never right. -#}
 {{ config(
     materialized='table',
-    pre_hook="set local work_mem = '256MB'",
+    pre_hook=[
+        "set local work_mem = '256MB'",
+        "set local enable_nestloop = off",
+    ],
     indexes=[{'columns': ['area_key', 'period_code', 'quantity_code'], 'unique': true}],
 ) }}
 
@@ -36,7 +40,15 @@ indicators as (
 
 ),
 
-{{ disclosure_reference_ctes('area_relations', 'indicators') }},
+indicator_quantities as (
+
+    select * from {{ ref('indicator_quantities') }}
+
+),
+
+{{ disclosure_reference_ctes(
+    'area_relations', 'indicators', 'indicator_quantities'
+) }},
 
 -- a cell breaking a primary rule hides its small quantity: the group (and the total
 -- taken over it) when the group is too small, else the numerator

@@ -71,9 +71,11 @@ compared as (
         stddev_samp(oriented.value) over per_municipality as municipality_stddev,
         avg(oriented.value) over per_level as parkstad_mean,
         stddev_samp(oriented.value) over per_level as parkstad_stddev,
+        -- share of the other published areas of this level that do better (ties
+        -- count as not better, so a value most areas share never signals)
         case
             when oriented.value is not null
-                then cume_dist() over (
+                then percent_rank() over (
                     partition by
                         oriented.area_level,
                         oriented.period_code,
@@ -81,7 +83,7 @@ compared as (
                         oriented.value is null
                     order by oriented.polarity * oriented.value
                 )
-        end as parkstad_worse_than_share
+        end as parkstad_better_share
 
     from oriented
     left join area_indicators as municipalities
@@ -146,8 +148,8 @@ flagged as (
         scored.polarity * scored.z_score_parkstad as risk_score,
         coalesce(
             scored.polarity is not null
-            and scored.parkstad_worse_than_share
-            > 1 - {{ var('signal_worst_share') }},
+            and scored.parkstad_better_share
+            >= 1 - {{ var('signal_worst_share') }},
             false
         ) as is_worst_decile,
         coalesce(

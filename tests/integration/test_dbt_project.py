@@ -1,0 +1,108 @@
+"""The dbt project's structure, checked on its manifest and catalogue from `dbt docs generate`:
+the dbt-project-evaluator rules of ../shared/STYLE.md, written out because hub packages are
+out of reach here."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from straatkubus.settings import REPO, Settings
+
+
+@pytest.fixture(scope="module")
+def project(warehouse: Settings) -> tuple[dict, dict]:
+    target = warehouse.state_dir / "docs-target"
+    env = {**os.environ, **warehouse.dbt_env(), "DBT_TARGET_PATH": str(target),
+           "DBT_LOG_PATH": str(warehouse.state_dir / "dbt-logs")}
+    dbt = Path(sys.executable).with_name("dbt")
+    result = subprocess.run([str(dbt), "docs", "generate", "--project-dir", str(REPO),
+                             "--profiles-dir", str(REPO / "profiles")],
+                            env=env, cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+    return (json.loads((target / "manifest.json").read_text()),
+            json.loads((target / "catalog.json").read_text()))
+
+
+def models(manifest: dict) -> dict[str, dict]:
+    return {uid: node for uid, node in manifest["nodes"].items()
+            if node["resource_type"] == "model" and node["package_name"] == "straatkubus"}
+
+
+def layer(node: dict) -> str:
+    return node["fqn"][1]
+
+
+def test_docs_describe_every_model_and_every_column_it_has(project):
+    manifest, catalog = project
+    undocumented = []
+    for uid, node in models(manifest).items():
+        if not node["description"].strip():
+            undocumented.append(uid)
+        built = catalog["nodes"].get(uid, {}).get("columns", {})
+        assert built, f"{uid} is missing from the catalogue"
+        documented = {name for name, column in node["columns"].items()
+                      if column["description"].strip()}
+        undocumented += [f"{uid}.{name}" for name in built if name not in documented]
+    assert undocumented == []
+
+
+def test_layers_depend_only_downwards_and_marts_are_contracted_tables(project):
+    manifest, _ = project
+    nodes = models(manifest)
+    problems = []
+    for uid, node in nodes.items():
+        parents = node["depends_on"]["nodes"]
+        sources = [p for p in parents if p.startswith("source.")]
+        parent_layers = {layer(nodes[p]) for p in parents if p in nodes}
+        if len(parents) >= 7:
+            problems.append(f"{uid}: {len(parents)} parents")
+        if len(sources) > 1:
+            problems.append(f"{uid}: joins {len(sources)} sources")
+        if layer(node) == "staging" and parent_layers:
+            problems.append(f"{uid}: staging depends on {parent_layers}")
+        if layer(node) != "staging" and sources:
+            problems.append(f"{uid}: reads a source directly")
+        if layer(node) == "marts":
+            config = node["config"]
+            if not (config["contract"]["enforced"]
+                    and config["materialized"] in ("table", "incremental")):
+                problems.append(f"{uid}: mart without a contract or not a table")
+        config = node["config"]
+        if config["materialized"] == "incremental" and not (
+                config.get("unique_key") and config.get("on_schema_change") == "fail"):
+            problems.append(f"{uid}: incremental without unique_key/on_schema_change fail")
+    assert problems == []
+
+
+def test_exposures_depend_on_contracted_marts_only(project):
+    manifest, _ = project
+    nodes = models(manifest)
+    assert manifest["exposures"], "the Superset dashboards are declared as exposures"
+    for exposure in manifest["exposures"].values():
+        for parent in exposure["depends_on"]["nodes"]:
+            assert layer(nodes[parent]) == "marts", (exposure["name"], parent)
+            assert nodes[parent]["config"]["contract"]["enforced"], parent
+
+
+def test_every_macro_is_documented_with_its_arguments(project):
+    manifest, _ = project
+    problems = []
+    for macro in manifest["macros"].values():
+        if macro["package_name"] != "straatkubus":
+            continue
+        if not macro["description"].strip():
+            problems.append(f"{macro['name']}: no description")
+        signature = re.search(r"\{%-?\s*(?:macro|test)\s+\w+\((.*?)\)", macro["macro_sql"], re.S)
+        arguments = {part.split("=")[0].strip() for part in signature.group(1).split(",")
+                     if part.strip()}
+        documented = {argument["name"] for argument in macro["arguments"]}
+        if arguments - documented - {"model"} and macro["name"] != "generate_schema_name":
+            problems.append(f"{macro['name']}: undocumented {arguments - documented}")
+    assert problems == []
