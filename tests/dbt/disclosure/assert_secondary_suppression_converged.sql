@@ -21,7 +21,15 @@ indicators as (
 
 ),
 
-{{ disclosure_reference_ctes('area_relations', 'indicators') }},
+indicator_quantities as (
+
+    select * from {{ ref('indicator_quantities') }}
+
+),
+
+{{ disclosure_reference_ctes(
+    'area_relations', 'indicators', 'indicator_quantities'
+) }},
 
 {{ disclosure_quantities('protected', 'remaining') }},
 
