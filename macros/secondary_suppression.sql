@@ -192,9 +192,20 @@
 
 {{ disclosure_leaks(name) }},
 
--- the published non-zero children of every leaking parent
+-- the published non-zero children of every leaking parent: (column of the child
+-- matching the parent's key, of its period, of its quantity, the relation's name)
+{%- set relations = [] %}
+{%- for parent in parents %}
+{%- do relations.append(
+    (parent, 'period_code', 'quantity_code', "split_part(children.area_key, ':', 1)")
+) %}
+{%- endfor %}
+{%- do relations.append(('area_key', 'year_period_code', 'quantity_code', "'maand'")) %}
+{%- do relations.append(
+    ('area_key', 'period_code', 'partition_of_quantity_code', "'deel'")
+) %}
 {{ name }}_candidates as (
-    {%- for parent in parents %}
+    {%- for key, period, quantity, child_level in relations %}
 
     select
         leaks.parent_key,
@@ -209,55 +220,16 @@
     from {{ name }}_leaks as leaks
     inner join {{ name }}_quantities as children
         on
-            leaks.parent_key = children.{{ parent }}
-            and leaks.parent_period_code = children.period_code
-            and leaks.quantity_code = children.quantity_code
-            and leaks.child_level = split_part(children.area_key, ':', 1)
+            leaks.parent_key = children.{{ key }}
+            and leaks.parent_period_code = children.{{ period }}
+            and leaks.quantity_code = children.{{ quantity }}
+            and leaks.child_level = {{ child_level }}
     where not children.is_hidden and children.amount > 0
+    {%- if not loop.last %}
 
     union all
+    {%- endif %}
     {%- endfor %}
-
-    select
-        leaks.parent_key,
-        leaks.parent_period_code,
-        leaks.quantity_code,
-        leaks.child_level,
-        children.area_key,
-        children.period_code,
-        children.quantity_code as child_quantity_code,
-        children.amount
-
-    from {{ name }}_leaks as leaks
-    inner join {{ name }}_quantities as children
-        on
-            leaks.parent_key = children.area_key
-            and leaks.parent_period_code = children.year_period_code
-            and leaks.quantity_code = children.quantity_code
-            and leaks.child_level = 'maand'
-    where not children.is_hidden and children.amount > 0
-
-    union all
-
-    -- the parts of a whole, in the same area and period
-    select
-        leaks.parent_key,
-        leaks.parent_period_code,
-        leaks.quantity_code,
-        leaks.child_level,
-        children.area_key,
-        children.period_code,
-        children.quantity_code as child_quantity_code,
-        children.amount
-
-    from {{ name }}_leaks as leaks
-    inner join {{ name }}_quantities as children
-        on
-            leaks.parent_key = children.area_key
-            and leaks.parent_period_code = children.period_code
-            and leaks.quantity_code = children.partition_of_quantity_code
-            and leaks.child_level = 'deel'
-    where not children.is_hidden and children.amount > 0
 
 ),
 

@@ -33,9 +33,7 @@ debt_help_applicants as (
         period_year
 
     from debt_help_trajectories
-    where
-        start_date <= make_date(period_year, 12, 31)
-        and (end_date is null or end_date >= make_date(period_year, 1, 1))
+    where {{ runs_in_year('start_date', 'end_date', 'period_year') }}
 
 ),
 

@@ -53,9 +53,7 @@ care_and_support as (
         null::integer as care_hours_per_week
 
     from youth_care_trajectories
-    where
-        start_date <= make_date(period_year, 12, 31)
-        and (end_date is null or end_date >= make_date(period_year, 1, 1))
+    where {{ runs_in_year('start_date', 'end_date', 'period_year') }}
 
     union all
 
@@ -70,9 +68,7 @@ care_and_support as (
         null::integer as care_hours_per_week
 
     from wmo_provisions
-    where
-        start_date <= make_date(period_year, 12, 31)
-        and (end_date is null or end_date >= make_date(period_year, 1, 1))
+    where {{ runs_in_year('start_date', 'end_date', 'period_year') }}
 
     union all
 
@@ -91,9 +87,7 @@ care_and_support as (
         null::integer as care_hours_per_week
 
     from social_assistance_benefits
-    where
-        start_date <= make_date(period_year, 12, 31)
-        and (end_date is null or end_date >= make_date(period_year, 1, 1))
+    where {{ runs_in_year('start_date', 'end_date', 'period_year') }}
 
     union all
 

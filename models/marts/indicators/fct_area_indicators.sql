@@ -82,14 +82,16 @@ final as (
         period_month,
         indicator_code,
         sensitivity_tier,
-        case when not is_suppressed then published_numerator end as numerator,
-        case when not is_suppressed then published_denominator end as denominator,
-        case
+        (case when not is_suppressed then published_numerator end)::numeric(16, 2)
+            as numerator,
+        (case when not is_suppressed then published_denominator end)::numeric(16, 2)
+            as denominator,
+        (case
             when not is_suppressed
                 then {{ indicator_value(
                     'published_numerator', 'published_denominator', 'unit'
                 ) }}
-        end as value,
+        end)::numeric(16, 1) as value,
         is_suppressed,
         case
             when is_suppressed

@@ -180,19 +180,29 @@ final as (
         flagged.unit,
         flagged.sensitivity_tier,
         flagged.is_higher_worse,
-        flagged.value,
+        flagged.value::numeric(16, 1) as value,
         flagged.is_suppressed,
         flagged.suppression_reason,
-        case when not flagged.is_suppressed then flagged.previous_value end as previous_value,
-        case when not flagged.is_suppressed then flagged.change end as change,
-        case when not flagged.is_suppressed then flagged.change_pct end as change_pct,
-        case when not flagged.is_suppressed then flagged.municipality_value end as municipality_value,
-        case when not flagged.is_suppressed then flagged.parkstad_value end as parkstad_value,
-        case when not flagged.is_suppressed then flagged.index_municipality end as index_municipality,
-        case when not flagged.is_suppressed then flagged.index_parkstad end as index_parkstad,
-        case when not flagged.is_suppressed then flagged.z_score_municipality end as z_score_municipality,
-        case when not flagged.is_suppressed then flagged.z_score_parkstad end as z_score_parkstad,
-        case when not flagged.is_suppressed then flagged.risk_score end as risk_score,
+        (case when not flagged.is_suppressed then flagged.previous_value end)::numeric(16, 1)
+            as previous_value,
+        (case when not flagged.is_suppressed then flagged.change end)::numeric(16, 1)
+            as change,
+        (case when not flagged.is_suppressed then flagged.change_pct end)::numeric(12, 1)
+            as change_pct,
+        (case when not flagged.is_suppressed then flagged.municipality_value end)::numeric(16, 1)
+            as municipality_value,
+        (case when not flagged.is_suppressed then flagged.parkstad_value end)::numeric(16, 1)
+            as parkstad_value,
+        (case when not flagged.is_suppressed then flagged.index_municipality end)::numeric(12, 1)
+            as index_municipality,
+        (case when not flagged.is_suppressed then flagged.index_parkstad end)::numeric(12, 1)
+            as index_parkstad,
+        (case when not flagged.is_suppressed then flagged.z_score_municipality end)::numeric(8, 2)
+            as z_score_municipality,
+        (case when not flagged.is_suppressed then flagged.z_score_parkstad end)::numeric(8, 2)
+            as z_score_parkstad,
+        (case when not flagged.is_suppressed then flagged.risk_score end)::numeric(8, 2)
+            as risk_score,
         flagged.is_worst_decile,
         flagged.is_sharp_rise,
         (flagged.is_worst_decile or flagged.is_sharp_rise)::integer as is_signal,

@@ -25,7 +25,7 @@ final as (
 
     select
         neighbours.viewer_municipality_code,
-        neighbours.distance_m,
+        neighbours.distance_m::numeric(10, 1) as distance_m,
         signals.area_level,
         signals.area_code,
         signals.municipality_code,
