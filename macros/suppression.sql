@@ -36,23 +36,39 @@
     'afronding'   a rounded count below the minimum cell size, zero included (CBS: secret);
     'kenmerk'     a small non-zero count of people with the characteristic;
     'complement'  a small non-zero count of people in the group without it.
+    Where zero is secret (tiers in var('zero_is_secret_tiers')), a count or complement of
+    zero breaks the rule too: otherwise the withheld cells next to published zeros would
+    tell that someone in the group has the characteristic.
     Money amounts (is_amount) are protected by their group only.
 -#}
 {% macro primary_suppression_rule(
     numerator, denominator, group_size, min_cell_size, min_denominator,
-    is_share, is_amount, rounding_base
+    is_share, is_amount, rounding_base, zero_is_secret
 ) -%}
     case
         when {{ group_size }} < {{ min_denominator }} then 'groep'
         when {{ is_amount }} then null
         when {{ rounding_base }} > 0 and {{ numerator }} < {{ min_cell_size }}
             then 'afronding'
-        when {{ numerator }} between 1 and {{ min_cell_size }} - 1 then 'kenmerk'
+        when
+            {{ numerator }} < {{ min_cell_size }}
+            and ({{ numerator }} > 0 or {{ zero_is_secret }})
+            then 'kenmerk'
         when
             {{ is_share }}
-            and {{ denominator }} - {{ numerator }} between 1 and {{ min_cell_size }} - 1
+            and {{ denominator }} - {{ numerator }} < {{ min_cell_size }}
+            and ({{ denominator }} - {{ numerator }} > 0 or {{ zero_is_secret }})
             then 'complement'
     end
+{%- endmacro %}
+
+{#- Whether a zero count is secret for an indicator of this tier. -#}
+{% macro zero_is_secret(sensitivity_tier) -%}
+    {{ sensitivity_tier }} in (
+        {%- for tier in var('zero_is_secret_tiers') %}
+        '{{ tier }}'{{ ',' if not loop.last }}
+        {%- endfor %}
+    )
 {%- endmacro %}
 
 {#- The Dutch reason shown for a withheld cell. Only a group too small to publish is

@@ -37,6 +37,7 @@ catalogue as (
         indicators.denominator_quantity_code,
         indicators.group_quantity_code,
         numerator_quantities.is_event,
+        {{ zero_is_secret('indicators.sensitivity_tier') }} as is_zero_secret,
         {{ effective_min_cell_size('indicators') }} as min_cell_size,
         {{ effective_min_denominator('indicators') }} as min_denominator,
         {{ effective_rounding_base(
@@ -70,6 +71,7 @@ cells as (
         catalogue.min_cell_size,
         catalogue.min_denominator,
         catalogue.rounding_base,
+        catalogue.is_zero_secret,
         numerators.amount as numerator,
         denominators.amount as denominator
 
@@ -101,6 +103,7 @@ final as (
             is_share='is_share',
             is_amount="unit = 'euro'",
             rounding_base='rounding_base',
+            zero_is_secret='is_zero_secret',
         ) }} as primary_rule
 
     from cells
