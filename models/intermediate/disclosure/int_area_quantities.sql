@@ -1,4 +1,6 @@
 -- depends_on: {{ ref('indicator_quantities') }}
+-- The quantity columns are generated lists, which sqlfluff cannot lay out:
+-- noqa: disable=LT02,AM06
 {{ config(
     materialized='table',
     indexes=[{'columns': ['area_key', 'period_code', 'quantity_code'], 'unique': true}],

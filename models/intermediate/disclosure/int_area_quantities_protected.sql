@@ -112,7 +112,7 @@ round_0 as (
 
 {%- for round in range(1, var('secondary_suppression_rounds') + 1) %}
 
-{{ secondary_suppression_round('round_' ~ (round - 1), 'round_' ~ round) }},
+    {{ secondary_suppression_round('round_' ~ (round - 1), 'round_' ~ round) }},
 {%- endfor %}
 
 final as (

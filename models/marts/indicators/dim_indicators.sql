@@ -67,15 +67,17 @@ final as (
             end || '.',
             case
                 when unit <> 'euro'
-                    then 'Minder dan ' || effective_min_cell_size
-                    || ' met dit kenmerk'
-                    || case when is_share then ' of zonder dit kenmerk' else '' end
-                    || ' wordt niet getoond.'
+                    then
+                        'Minder dan ' || effective_min_cell_size
+                        || ' met dit kenmerk'
+                        || case when is_share then ' of zonder dit kenmerk' else '' end
+                        || ' wordt niet getoond.'
             end,
             case
                 when rounding_base > 0
-                    then 'Aantallen afgerond op ' || rounding_base
-                    || '-tallen; 0 tot ' || effective_min_cell_size || ' geheim.'
+                    then
+                        'Aantallen afgerond op ' || rounding_base
+                        || '-tallen; 0 tot ' || effective_min_cell_size || ' geheim.'
             end,
             'Cijfers waaruit een afgeschermd cijfer terug te rekenen is, worden'
             || ' ook afgeschermd.'

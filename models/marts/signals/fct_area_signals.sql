@@ -116,26 +116,28 @@ scored as (
 
     select
         compared.*,
-        compared.value - compared.previous_value as change,
+        (compared.value - compared.previous_value)::numeric(16, 1) as value_change,
         round(
             100.0 * (compared.value - compared.previous_value)
             / nullif(compared.previous_value, 0),
             1
-        ) as change_pct,
-        round(100.0 * compared.value / nullif(compared.municipality_value, 0), 1)
-            as index_municipality,
-        round(100.0 * compared.value / nullif(compared.parkstad_value, 0), 1)
-            as index_parkstad,
+        )::numeric(12, 1) as change_pct,
+        round(
+            100.0 * compared.value / nullif(compared.municipality_value, 0), 1
+        )::numeric(12, 1) as index_municipality,
+        round(
+            100.0 * compared.value / nullif(compared.parkstad_value, 0), 1
+        )::numeric(12, 1) as index_parkstad,
         round(
             (compared.value - compared.municipality_mean)
             / nullif(compared.municipality_stddev, 0),
             2
-        ) as z_score_municipality,
+        )::numeric(8, 2) as z_score_municipality,
         round(
             (compared.value - compared.parkstad_mean)
             / nullif(compared.parkstad_stddev, 0),
             2
-        ) as z_score_parkstad
+        )::numeric(8, 2) as z_score_parkstad
 
     from compared
 
@@ -145,7 +147,7 @@ flagged as (
 
     select
         scored.*,
-        scored.polarity * scored.z_score_parkstad as risk_score,
+        (scored.polarity * scored.z_score_parkstad)::numeric(8, 2) as risk_score,
         coalesce(
             scored.polarity is not null
             and scored.parkstad_better_share
@@ -180,29 +182,26 @@ final as (
         flagged.unit,
         flagged.sensitivity_tier,
         flagged.is_higher_worse,
-        flagged.value::numeric(16, 1) as value,
+        flagged.value,
         flagged.is_suppressed,
         flagged.suppression_reason,
-        (case when not flagged.is_suppressed then flagged.previous_value end)::numeric(16, 1)
-            as previous_value,
-        (case when not flagged.is_suppressed then flagged.change end)::numeric(16, 1)
-            as change,
-        (case when not flagged.is_suppressed then flagged.change_pct end)::numeric(12, 1)
-            as change_pct,
-        (case when not flagged.is_suppressed then flagged.municipality_value end)::numeric(16, 1)
-            as municipality_value,
-        (case when not flagged.is_suppressed then flagged.parkstad_value end)::numeric(16, 1)
-            as parkstad_value,
-        (case when not flagged.is_suppressed then flagged.index_municipality end)::numeric(12, 1)
-            as index_municipality,
-        (case when not flagged.is_suppressed then flagged.index_parkstad end)::numeric(12, 1)
-            as index_parkstad,
-        (case when not flagged.is_suppressed then flagged.z_score_municipality end)::numeric(8, 2)
-            as z_score_municipality,
-        (case when not flagged.is_suppressed then flagged.z_score_parkstad end)::numeric(8, 2)
-            as z_score_parkstad,
-        (case when not flagged.is_suppressed then flagged.risk_score end)::numeric(8, 2)
-            as risk_score,
+        -- reference values, shown with published cells only
+        case
+            when not flagged.is_suppressed then flagged.previous_value
+        end as previous_value,
+        flagged.value_change,
+        flagged.change_pct,
+        case
+            when not flagged.is_suppressed then flagged.municipality_value
+        end as municipality_value,
+        case
+            when not flagged.is_suppressed then flagged.parkstad_value
+        end as parkstad_value,
+        flagged.index_municipality,
+        flagged.index_parkstad,
+        flagged.z_score_municipality,
+        flagged.z_score_parkstad,
+        flagged.risk_score,
         flagged.is_worst_decile,
         flagged.is_sharp_rise,
         (flagged.is_worst_decile or flagged.is_sharp_rise)::integer as is_signal,

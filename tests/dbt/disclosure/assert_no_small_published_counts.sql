@@ -20,7 +20,13 @@ indicators as (
 final as (
 
     select
-        published.*,
+        published.area_level,
+        published.area_code,
+        published.municipality_code,
+        published.period_code,
+        published.indicator_code,
+        published.numerator,
+        published.denominator,
         indicators.min_cell_size,
         indicators.min_denominator
 
