@@ -85,13 +85,13 @@
 )
 {%- endmacro %}
 
-{#- CTEs `<name>_hidden_sums` and `<name>_leaks` (parent_key, parent_period_code,
-    quantity_code, residual) over `<name>_quantities` and `slivers`. -#}
-{% macro disclosure_leaks(name) -%}
+{#- The CTE `<name>`: per parent (parent_key, parent_period_code, quantity_code,
+    child_level) the sum of the hidden non-zero children among `quantities`. -#}
+{% macro disclosure_hidden_sums(quantities, name) -%}
 {%- set parents = ['parent_pc4_key', 'parent_wijk_key', 'parent_gemeente_key',
                    'parent_regio_key'] %}
 -- per parent: the sum of its hidden children (one pass, every relation at once)
-{{ name }}_hidden_sums as (
+{{ name }} as (
 
     select
         case
@@ -109,7 +109,7 @@
         end as child_level,
         sum(amount) as hidden_amount
 
-    from {{ name }}_quantities
+    from {{ quantities }}
     where is_hidden and amount > 0 and threshold is not null
     group by grouping sets (
         {%- for parent in parents %}
@@ -132,7 +132,13 @@
             and year_period_code is not null
         )
 
-),
+)
+{%- endmacro %}
+
+{#- CTEs `<name>_hidden_sums` and `<name>_leaks` (parent_key, parent_period_code,
+    quantity_code, child_level, residual) over `<name>_quantities` and `slivers`. -#}
+{% macro disclosure_leaks(name) -%}
+{{ disclosure_hidden_sums(name ~ '_quantities', name ~ '_hidden_sums') }},
 
 {{ name }}_leaks as (
 
@@ -183,14 +189,137 @@
 )
 {%- endmacro %}
 
-{#- One round: the CTEs of disclosure_leaks plus `<name>_picks` and the new state
-    `<name>` (the previous state with the picked quantities hidden). -#}
-{% macro secondary_suppression_round(previous, name) -%}
+{#- One round over the base state `<base>` (with `<base>_quantities`,
+    `<base>_hidden_sums` and `<base>_leaks` from disclosure_leaks): the CTEs
+    `<name>_leaks` (what leaks after the previous rounds), `<name>_picks` (the
+    quantities this round hides), `<name>_hidden` (every row of `<base>_quantities`
+    hidden by the picks of this and the previous rounds, differences included),
+    `<name>_hidden_sums` (their sums per parent) and `<name>`, the new state.
+
+    Rounds after the first are incremental: hidden flags only ever turn on, the
+    slivers never change, so a parent can only start leaking when the sum of its
+    hidden children changes. Only the parents that leaked in the previous round or
+    have a child hidden by some round are evaluated again; their hidden sum is the
+    base's plus that of the rows the rounds hid. -#}
+{% macro secondary_suppression_round(base, previous, name) -%}
 {%- set parents = ['parent_pc4_key', 'parent_wijk_key', 'parent_gemeente_key',
                    'parent_regio_key'] %}
-{{ disclosure_quantities(previous, name) }},
+{%- set group_keys = ['parent_key', 'parent_period_code', 'quantity_code',
+                      'child_level'] %}
+{%- if previous is none %}
+{{ name }}_leaks as (
 
-{{ disclosure_leaks(name) }},
+    select * from {{ base }}_leaks
+
+),
+
+-- what the base publishes: only these can be hidden by a round
+{{ base }}_published as (
+
+    select
+        area_key,
+        period_code,
+        period_year,
+        period_month,
+        quantity_code,
+        amount,
+        {%- for parent in parents %}
+        {{ parent }},
+        {%- endfor %}
+        year_period_code,
+        partition_of_quantity_code,
+        threshold
+
+    from {{ base }}_quantities
+    where not is_hidden
+
+),
+{%- else %}
+{{ name }}_rechecked as (
+
+    select
+        parent_key,
+        parent_period_code,
+        quantity_code,
+        child_level
+
+    from {{ previous }}_leaks
+    where child_level <> 'zelf'
+
+    union
+
+    select
+        parent_key,
+        parent_period_code,
+        quantity_code,
+        child_level
+
+    from {{ previous }}_hidden_sums
+
+),
+
+{{ name }}_leaks as (
+
+    select
+        rechecked.parent_key,
+        rechecked.parent_period_code,
+        rechecked.quantity_code,
+        rechecked.child_level,
+        coalesce(slivers.sliver_amount, 0)
+        + coalesce(base_sums.hidden_amount, 0)
+        + coalesce(added_sums.hidden_amount, 0) as residual
+
+    from {{ name }}_rechecked as rechecked
+    inner join {{ base }}_published as parents
+        on
+            rechecked.parent_key = parents.area_key
+            and rechecked.parent_period_code = parents.period_code
+            and rechecked.quantity_code = parents.quantity_code
+    left join {{ previous }}_hidden as hidden_parents
+        on
+            parents.area_key = hidden_parents.area_key
+            and parents.period_code = hidden_parents.period_code
+            and parents.quantity_code = hidden_parents.quantity_code
+    left join slivers
+        on
+            rechecked.parent_key = slivers.parent_key
+            and rechecked.parent_period_code = slivers.period_code
+            and rechecked.quantity_code = slivers.quantity_code
+            and rechecked.child_level = slivers.child_level
+    left join {{ base }}_hidden_sums as base_sums
+        on
+            {%- for key in group_keys %}
+            rechecked.{{ key }} = base_sums.{{ key }}
+            {{- ' and' if not loop.last }}
+            {%- endfor %}
+    left join {{ previous }}_hidden_sums as added_sums
+        on
+            {%- for key in group_keys %}
+            rechecked.{{ key }} = added_sums.{{ key }}
+            {{- ' and' if not loop.last }}
+            {%- endfor %}
+    where
+        hidden_parents.area_key is null
+        and coalesce(slivers.sliver_amount, 0)
+        + coalesce(base_sums.hidden_amount, 0)
+        + coalesce(added_sums.hidden_amount, 0)
+        between 1 and parents.threshold - 1
+
+    union all
+
+    -- a small difference leaks until it is hidden
+    select leaks.*
+
+    from {{ previous }}_leaks as leaks
+    left join {{ previous }}_hidden as hidden
+        on
+            leaks.parent_key = hidden.area_key
+            and leaks.parent_period_code = hidden.period_code
+            and leaks.quantity_code = hidden.quantity_code
+    where leaks.child_level = 'zelf' and hidden.area_key is null
+
+),
+{%- endif %}
 
 -- the published non-zero children of every leaking parent: (column of the child
 -- matching the parent's key, of its period, of its quantity, the relation's name)
@@ -204,7 +333,7 @@
 {%- do relations.append(
     ('area_key', 'period_code', 'partition_of_quantity_code', "'deel'")
 ) %}
-{{ name }}_candidates as (
+{{ name }}_children as (
     {%- for key, period, quantity, child_level in relations %}
 
     select
@@ -218,13 +347,13 @@
         children.amount
 
     from {{ name }}_leaks as leaks
-    inner join {{ name }}_quantities as children
+    inner join {{ base }}_published as children
         on
             leaks.parent_key = children.{{ key }}
             and leaks.parent_period_code = children.{{ period }}
             and leaks.quantity_code = children.{{ quantity }}
             and leaks.child_level = {{ child_level }}
-    where not children.is_hidden and children.amount > 0
+    where children.amount > 0
     {%- if not loop.last %}
 
     union all
@@ -233,72 +362,146 @@
 
 ),
 
-{{ name }}_picks as (
+{{ name }}_candidates as (
 
-    select distinct on (
-        leaks.parent_key,
-        leaks.parent_period_code,
-        leaks.quantity_code,
-        leaks.child_level
-    )
-        coalesce(candidates.area_key, leaks.parent_key) as area_key,
-        coalesce(candidates.period_code, leaks.parent_period_code) as period_code,
-        -- a complement is protected by hiding its numerator
-        coalesce(
-            share_pairs.numerator_quantity_code,
-            candidates.child_quantity_code,
-            leaks.quantity_code
-        ) as quantity_code
+    select children.*
 
-    from {{ name }}_leaks as leaks
-    left join {{ name }}_candidates as candidates
+    from {{ name }}_children as children
+    {%- if previous is not none %}
+    left join {{ previous }}_hidden as hidden
         on
-            leaks.parent_key = candidates.parent_key
-            and leaks.parent_period_code = candidates.parent_period_code
-            and leaks.quantity_code = candidates.quantity_code
-            and leaks.child_level = candidates.child_level
-    left join share_pairs
-        on
-            coalesce(candidates.child_quantity_code, leaks.quantity_code)
-            = share_pairs.pair_code
-    order by
-        leaks.parent_key,
-        leaks.parent_period_code,
-        leaks.quantity_code,
-        leaks.child_level,
-        candidates.amount asc nulls last,
-        candidates.area_key,
-        candidates.period_code
+            children.area_key = hidden.area_key
+            and children.period_code = hidden.period_code
+            and children.child_quantity_code = hidden.quantity_code
+    where hidden.area_key is null
+    {%- endif %}
 
 ),
 
-{{ name }} as (
+{{ name }}_picks as (
+
+    select distinct
+        area_key,
+        period_code,
+        quantity_code
+
+    from (
+        select distinct on (
+            leaks.parent_key,
+            leaks.parent_period_code,
+            leaks.quantity_code,
+            leaks.child_level
+        )
+            coalesce(candidates.area_key, leaks.parent_key) as area_key,
+            coalesce(candidates.period_code, leaks.parent_period_code)
+                as period_code,
+            -- a complement is protected by hiding its numerator
+            coalesce(
+                share_pairs.numerator_quantity_code,
+                candidates.child_quantity_code,
+                leaks.quantity_code
+            ) as quantity_code
+
+        from {{ name }}_leaks as leaks
+        left join {{ name }}_candidates as candidates
+            on
+                leaks.parent_key = candidates.parent_key
+                and leaks.parent_period_code = candidates.parent_period_code
+                and leaks.quantity_code = candidates.quantity_code
+                and leaks.child_level = candidates.child_level
+        left join share_pairs
+            on
+                coalesce(candidates.child_quantity_code, leaks.quantity_code)
+                = share_pairs.pair_code
+        order by
+            leaks.parent_key,
+            leaks.parent_period_code,
+            leaks.quantity_code,
+            leaks.child_level,
+            candidates.amount asc nulls last,
+            candidates.area_key,
+            candidates.period_code,
+            -- parts of one whole with equal amounts: any, but always the same
+            candidates.child_quantity_code
+    ) as picked_per_leak
+
+),
+
+-- a picked quantity hides itself and every difference it is a side of
+{{ name }}_hiding as (
 
     select
-        state.area_key,
-        state.period_code,
-        state.period_year,
-        state.period_month,
-        state.quantity_code,
-        state.amount,
-        state.is_hidden or picks.area_key is not null as is_hidden,
-        case
-            when state.is_hidden then state.hidden_rule
-            when picks.area_key is not null then 'secundair'
-        end as hidden_rule,
+        area_key,
+        period_code,
+        quantity_code
+
+    from {{ name }}_picks
+
+    union
+
+    select
+        picks.area_key,
+        picks.period_code,
+        share_pairs.pair_code
+
+    from {{ name }}_picks as picks
+    inner join share_pairs
+        on picks.quantity_code = share_pairs.numerator_quantity_code
+
+    union
+
+    select
+        picks.area_key,
+        picks.period_code,
+        share_pairs.pair_code
+
+    from {{ name }}_picks as picks
+    inner join share_pairs
+        on picks.quantity_code = share_pairs.denominator_quantity_code
+
+),
+
+{{ name }}_hidden as (
+    {%- if previous is not none %}
+
+    select * from {{ previous }}_hidden
+
+    union all
+    {%- endif %}
+
+    select
+        quantities.area_key,
+        quantities.period_code,
+        quantities.period_year,
+        quantities.period_month,
+        quantities.quantity_code,
+        quantities.amount,
+        true as is_hidden,
         {%- for parent in parents %}
-        state.{{ parent }},
+        quantities.{{ parent }},
         {%- endfor %}
-        state.year_period_code
+        quantities.year_period_code,
+        quantities.partition_of_quantity_code,
+        quantities.threshold
 
-    from {{ previous }} as state
-    left join (select distinct * from {{ name }}_picks) as picks
+    from {{ base }}_published as quantities
+    inner join {{ name }}_hiding as hiding
         on
-            state.area_key = picks.area_key
-            and state.period_code = picks.period_code
-            and state.quantity_code = picks.quantity_code
+            quantities.area_key = hiding.area_key
+            and quantities.period_code = hiding.period_code
+            and quantities.quantity_code = hiding.quantity_code
+    {%- if previous is not none %}
+    left join {{ previous }}_hidden as hidden
+        on
+            quantities.area_key = hidden.area_key
+            and quantities.period_code = hidden.period_code
+            and quantities.quantity_code = hidden.quantity_code
+    where hidden.area_key is null
+    {%- endif %}
 
-)
+),
+
+{{ disclosure_hidden_sums(name ~ '_hidden', name ~ '_hidden_sums') }}
 {%- endmacro %}
 
 {#- The CTEs `parent_keys` (per child area: its parent key at each level),
@@ -424,16 +627,26 @@ slivers as (
         wijken.period_code,
         wijken.quantity_code,
         'pc6' as child_level,
-        wijken.amount - coalesce(sum(children.amount), 0) as sliver_amount
+        wijken.amount - coalesce(children.amount, 0) as sliver_amount
 
     from {{ state }} as wijken
-    left join {{ state }} as children
+    -- the parts are summed before the join: far fewer rows to match
+    left join (
+        select
+            parent_wijk_key,
+            period_code,
+            quantity_code,
+            sum(amount) as amount
+
+        from {{ state }}
+        where parent_wijk_key is not null
+        group by parent_wijk_key, period_code, quantity_code
+    ) as children
         on
             wijken.area_key = children.parent_wijk_key
             and wijken.period_code = children.period_code
             and wijken.quantity_code = children.quantity_code
     where wijken.area_key like 'wijk:%'
-    group by wijken.area_key, wijken.period_code, wijken.quantity_code, wijken.amount
 
 )
 {%- endmacro %}

@@ -1,10 +1,12 @@
-{#- The rounds sort and aggregate the whole state a few times: keep that in memory.
-    Row estimates of the round CTEs are poor; a nested loop over them is never right. -#}
+{#- The rounds aggregate and join the whole state a few times: keep that in memory.
+    Row estimates of CTEs are rough; a nested loop over them is never right, and
+    sorting millions of rows for a merge join costs more than hashing them. -#}
 {{ config(
     materialized='table',
     pre_hook=[
         "set local work_mem = '256MB'",
         "set local enable_nestloop = off",
+        "set local enable_mergejoin = off",
     ],
     indexes=[{'columns': ['area_key', 'period_code', 'quantity_code'], 'unique': true}],
 ) }}
@@ -78,6 +80,9 @@ round_0 as (
 
     select
         quantities.area_key,
+        quantities.area_level,
+        quantities.area_code,
+        quantities.municipality_code,
         quantities.period_code,
         quantities.period_year,
         quantities.period_month,
@@ -110,37 +115,61 @@ round_0 as (
 
 {{ disclosure_slivers('round_0_quantities') }},
 
+{{ disclosure_leaks('round_0') }},
+
 {%- for round in range(1, var('secondary_suppression_rounds') + 1) %}
 
-    {{ secondary_suppression_round('round_' ~ (round - 1), 'round_' ~ round) }},
+    {{ secondary_suppression_round(
+        'round_0', 'round_' ~ (round - 1) if round > 1 else none, 'round_' ~ round
+    ) }},
 {%- endfor %}
 
+{%- set rounds = var('secondary_suppression_rounds') %}
+{%- if rounds == 0 %}
+
+round_0_hidden as (
+
+    select
+        area_key,
+        period_code,
+        quantity_code
+
+    from round_0
+    where false
+
+),
+{%- endif %}
+
+-- the base state with everything the rounds hid
 final as (
 
     select
-        quantities.area_key,
-        quantities.area_level,
-        quantities.area_code,
-        quantities.municipality_code,
-        quantities.period_code,
-        quantities.period_year,
-        quantities.period_month,
-        quantities.quantity_code,
-        quantities.amount,
-        protected.is_hidden,
-        protected.hidden_rule,
-        protected.parent_pc4_key,
-        protected.parent_wijk_key,
-        protected.parent_gemeente_key,
-        protected.parent_regio_key,
-        protected.year_period_code
+        state.area_key,
+        state.area_level,
+        state.area_code,
+        state.municipality_code,
+        state.period_code,
+        state.period_year,
+        state.period_month,
+        state.quantity_code,
+        state.amount,
+        state.is_hidden or hidden.area_key is not null as is_hidden,
+        case
+            when state.is_hidden then state.hidden_rule
+            when hidden.area_key is not null then 'secundair'
+        end as hidden_rule,
+        state.parent_pc4_key,
+        state.parent_wijk_key,
+        state.parent_gemeente_key,
+        state.parent_regio_key,
+        state.year_period_code
 
-    from quantities
-    inner join round_{{ var('secondary_suppression_rounds') }} as protected
+    from round_0 as state
+    left join round_{{ rounds }}_hidden as hidden
         on
-            quantities.area_key = protected.area_key
-            and quantities.period_code = protected.period_code
-            and quantities.quantity_code = protected.quantity_code
+            state.area_key = hidden.area_key
+            and state.period_code = hidden.period_code
+            and state.quantity_code = hidden.quantity_code
 
 )
 
