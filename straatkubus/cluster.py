@@ -130,8 +130,9 @@ def stop(settings: Settings) -> bool:
 def ensure_databases(settings: Settings) -> None:
     """Warehouse and Superset metadata databases, PostGIS, and the read-only Superset user.
 
-    The reader may connect to the warehouse only; what it may read is granted by dbt
-    (the `marts` schema only, see dbt_project.yml).
+    The reader may connect to the warehouse only (PUBLIC's default CONNECT is revoked on
+    every other database of the cluster); what it may read is granted by dbt (the `marts`
+    schema only, see dbt_project.yml).
     """
     conn = psycopg2.connect(settings.dsn(database="postgres"))
     conn.autocommit = True
@@ -141,6 +142,9 @@ def ensure_databases(settings: Settings) -> None:
             if cur.fetchone() is None:
                 cur.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
             cur.execute(sql.SQL("revoke all on database {} from public").format(
+                sql.Identifier(database)))
+        for database in ("postgres", "template1"):
+            cur.execute(sql.SQL("revoke connect on database {} from public").format(
                 sql.Identifier(database)))
         cur.execute("select 1 from pg_roles where rolname = %s", (settings.reader_user,))
         verb = "alter" if cur.fetchone() else "create"

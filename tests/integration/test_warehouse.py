@@ -106,9 +106,10 @@ def test_superset_reader_sees_the_marts_and_nothing_else(warehouse):
                      "intermediate.int_area_quantities_protected", "raw.deliveries"):
         with pytest.raises(psycopg2.errors.InsufficientPrivilege):
             as_reader(warehouse, f"select 1 from {relation} limit 1")
-    with pytest.raises(psycopg2.OperationalError):
-        query(warehouse, "select 1", database=warehouse.superset_database,
-              user=warehouse.reader_user, password=warehouse.reader_password)
+    for database in (warehouse.superset_database, "postgres", "template1"):
+        with pytest.raises(psycopg2.OperationalError):
+            query(warehouse, "select 1", database=database,
+                  user=warehouse.reader_user, password=warehouse.reader_password)
 
 
 IDENTIFYING_WORDS = ("bsn", "pseudonym", "person", "birth", "geboorte", "naam", "first_name",
