@@ -13,10 +13,11 @@ import pytest
 
 from straatkubus.settings import REPO
 
+# Two test runs at once (e.g. in two worktrees) pick other ports through STRAATKUBUS_TEST_*.
 TEST_ENV = {
     "STRAATKUBUS_STATE_DIR": str(REPO / ".local" / "test"),
-    "STRAATKUBUS_PG_PORT": "55432",
-    "STRAATKUBUS_SUPERSET_PORT": "18088",
+    "STRAATKUBUS_PG_PORT": os.environ.get("STRAATKUBUS_TEST_PG_PORT", "55432"),
+    "STRAATKUBUS_SUPERSET_PORT": os.environ.get("STRAATKUBUS_TEST_SUPERSET_PORT", "18088"),
 }
 os.environ.update(TEST_ENV)  # before any Settings is read
 
