@@ -162,8 +162,13 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
 
 @app.command()
 def build(select: str = typer.Option(None, help="dbt selector, e.g. 'marts'")) -> None:
-    """Run `dbt build` (seeds, models, unit and data tests) against the warehouse."""
-    _dbt(Settings.from_env(), "build", *(["--select", select] if select else []))
+    """Run `dbt build` (seeds, models, unit and data tests) against the warehouse; then empty
+    Superset's result cache, so dashboards show the new figures."""
+    from straatkubus import superset
+
+    settings = Settings.from_env()
+    _dbt(settings, "build", *(["--select", select] if select else []))
+    superset.clear_result_cache(settings)
 
 
 @app.command()
@@ -214,11 +219,21 @@ def superset_up() -> None:
 
 
 @superset_app.command("deploy")
-def superset_deploy() -> None:
-    """Import datasets, charts and dashboards; apply roles, row-level security and users."""
+def superset_deploy(
+    source: Path = typer.Option(REPO / "superset", "--from", help="Folder with assets/, roles.yaml, rls.yaml"),
+) -> None:
+    """Import datasets, charts and dashboards; apply roles, row-level security and demo users."""
     from straatkubus import superset
 
-    superset.deploy(Settings.from_env())
+    superset.deploy(Settings.from_env(), source)
+
+
+@superset_app.command("export")
+def superset_export(target: Path = typer.Argument(..., help="Folder to write (deployable with --from)")) -> None:
+    """Export the running Superset's assets, roles and row-level security as code."""
+    from straatkubus import superset
+
+    superset.export(Settings.from_env(), target)
 
 
 @superset_app.command("down")
@@ -243,16 +258,16 @@ def demo(scale: float = typer.Option(1.0, help="Fraction of the real Parkstad po
     _step("validating (Great Expectations) and loading deliveries")
     load(settings.deliveries_dir)
     _step("dbt build")
-    _dbt(settings, "build")
+    build(select=None)
     _step(f"Superset on {settings.superset_url}")
     superset_up()
     _step("deploying dashboards, roles, row-level security and demo users")
-    superset_deploy()
+    superset_deploy(REPO / "superset")
     users = yaml.safe_load((REPO / "superset" / "demo_users.yaml").read_text())["users"]
     typer.echo(f"\nStraatkubus Parkstad is running: {settings.superset_url}\n")
-    typer.echo(f"  {'admin':<14} {settings.superset_admin_password:<16} beheerder (Admin)")
+    typer.echo(f"  {'admin':<24} {settings.superset_admin_password:<28} beheerder (Admin)")
     for user in users:
-        typer.echo(f"  {user['username']:<14} {user['password']:<16} {', '.join(user['roles'])}")
+        typer.echo(f"  {user['username']:<24} {user['password']:<28} {', '.join(user['roles'])}")
     typer.echo(f"\nWarehouse: {settings.dsn()}\nStop everything with: make down")
 
 

@@ -63,6 +63,7 @@ class Settings:
     superset_secret_key: str
     pseudonym_key: str
     tiles: int  # synthetic copies of Parkstad in scope, beyond Parkstad itself (benchmarks)
+    demo_users: bool  # deploy superset/demo_users.yaml (public passwords: the local demo only)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -78,13 +79,14 @@ class Settings:
             pg_user=_env("STRAATKUBUS_PG_USER", "straatkubus"),
             pg_password=_env("STRAATKUBUS_PG_PASSWORD", "straatkubus-demo"),
             reader_user=_env("STRAATKUBUS_READER_USER", "superset_reader"),
-            reader_password=_env("STRAATKUBUS_READER_PASSWORD", "reader-demo"),
+            reader_password=_secret("STRAATKUBUS_READER_PASSWORD", state_dir),
             superset_port=int(_env("STRAATKUBUS_SUPERSET_PORT", "8088")),
             superset_database=_env("STRAATKUBUS_SUPERSET_DATABASE", "superset_meta"),
-            superset_admin_password=_env("STRAATKUBUS_SUPERSET_ADMIN_PASSWORD", "admin-demo"),
+            superset_admin_password=_secret("STRAATKUBUS_SUPERSET_ADMIN_PASSWORD", state_dir),
             superset_secret_key=_secret("SUPERSET_SECRET_KEY", state_dir),
             pseudonym_key=_secret("STRAATKUBUS_PSEUDONYM_KEY", state_dir),
             tiles=int(_env("STRAATKUBUS_TILES", "0")),
+            demo_users=_env("STRAATKUBUS_DEMO_USERS", "true").strip().lower() in {"1", "true", "yes", "on"},
         )
 
     # --- derived paths -------------------------------------------------------------------

@@ -17,6 +17,8 @@ import contextlib
 import io
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import time
@@ -44,6 +46,32 @@ BUNDLE_ROOT = "straatkubus_assets"
 
 class SupersetError(RuntimeError):
     """Superset could not be started, reached or configured."""
+
+
+# Values that must never protect a running Superset: Superset's own documented defaults and
+# this project's former demo values.
+KNOWN_DEFAULT_SECRETS = {
+    "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET", "YOUR_OWN_RANDOM_GENERATED_SECRET_KEY",
+    "thisismyscretkey", "superset", "admin", "password", "changeme",
+    "admin-demo", "reader-demo", "straatkubus-demo",
+}  # fmt: skip
+MIN_SECRET_KEY_LENGTH = 32
+MIN_PASSWORD_LENGTH = 12
+
+
+def refuse_weak_secrets(settings: Settings) -> None:
+    """Refuse to run Superset with a known default or short SECRET_KEY or password."""
+    checks = {
+        "SUPERSET_SECRET_KEY": (settings.superset_secret_key, MIN_SECRET_KEY_LENGTH),
+        "STRAATKUBUS_SUPERSET_ADMIN_PASSWORD": (settings.superset_admin_password, MIN_PASSWORD_LENGTH),
+        "STRAATKUBUS_READER_PASSWORD": (settings.reader_password, MIN_PASSWORD_LENGTH),
+    }
+    for name, (value, length) in checks.items():
+        if value in KNOWN_DEFAULT_SECRETS or len(value) < length:
+            raise SupersetError(
+                f"{name} is a known default or shorter than {length} characters; unset it to have one "
+                f"generated in {settings.state_dir / 'secrets'}, or set a long random value"
+            )
 
 
 # --- process ------------------------------------------------------------------------------------
@@ -134,6 +162,7 @@ def start(settings: Settings, timeout: float = 120.0) -> None:
     Runs `superset db upgrade`, creates the admin user when it is missing, `superset init`,
     then gunicorn in the background (its own process group, pid file in superset_home).
     """
+    refuse_weak_secrets(settings)
     if is_healthy(settings):
         print(f"Superset already runs at {settings.superset_url}")
         return
@@ -176,6 +205,12 @@ def start(settings: Settings, timeout: float = 120.0) -> None:
             stop(settings)
             raise SupersetError(f"Superset not healthy after {timeout:.0f} s; see {_log_file(settings)}")
         time.sleep(0.5)
+    if not _password_works(settings.superset_url, ADMIN_USER, settings.superset_admin_password):
+        print(f"Superset: setting the admin password from {settings.state_dir / 'secrets'} ...")
+        _superset_cli(  # the setting was rotated (or came from an older state folder)
+            settings, "fab", "reset-password", "--username", ADMIN_USER,
+            stdin=f"{settings.superset_admin_password}\n{settings.superset_admin_password}\n",
+        )  # fmt: skip
     print(f"Superset runs at {settings.superset_url} (pid {process.pid})")
 
 
@@ -200,6 +235,13 @@ def stop(settings: Settings, timeout: float = 20.0) -> bool:
     _pid_file(settings).unlink(missing_ok=True)
     print(f"Superset stopped (pid {pid})")
     return True
+
+
+def clear_result_cache(settings: Settings) -> None:
+    """Empty the chart result cache (DATA_CACHE_CONFIG in superset_config.py), e.g. after a build."""
+    cache = settings.superset_home / "cache" / "data"
+    for entry in cache.glob("*") if cache.is_dir() else []:
+        entry.unlink(missing_ok=True)
 
 
 # --- REST client --------------------------------------------------------------------------
@@ -270,7 +312,7 @@ def admin_client(settings: Settings) -> Client:
 
 
 # --- assets -------------------------------------------------------------------------------
-def render_assets(settings: Settings) -> dict[str, str]:
+def render_assets(settings: Settings, source: Path = SUPERSET_DIR) -> dict[str, str]:
     """The asset YAML files ready for import: {path inside the bundle: text}.
 
     `{{ reader_uri }}` becomes the warehouse URI of the read-only reader; dashboards get
@@ -284,11 +326,14 @@ def render_assets(settings: Settings) -> dict[str, str]:
     }
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     files = {
-        path.relative_to(ASSETS_DIR).as_posix(): env.from_string(path.read_text()).render(context)
-        for path in sorted(ASSETS_DIR.rglob("*.yaml"))
+        path.relative_to(source / "assets").as_posix(): path.read_text()
+        for path in sorted((source / "assets").rglob("*.yaml"))
     }
+    for name, text in files.items():  # only the database files are templates (charts hold Handlebars)
+        if name.startswith("databases/"):
+            files[name] = env.from_string(text).render(context)
     if "metadata.yaml" not in files:
-        raise SupersetError(f"{ASSETS_DIR}/metadata.yaml is missing")
+        raise SupersetError(f"{source / 'assets'}/metadata.yaml is missing")
     tables = {
         config["uuid"]: (config["schema"], config["table_name"])
         for name, text in files.items()
@@ -365,9 +410,9 @@ def _bundle(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def import_assets(settings: Settings, client: Client) -> None:
-    """Import database, dataset, charts and dashboard, overwriting by UUID."""
-    files = render_assets(settings)
+def import_assets(settings: Settings, client: Client, source: Path = SUPERSET_DIR) -> None:
+    """Import database, datasets, charts and dashboards, overwriting by UUID."""
+    files = render_assets(settings, source)
     client.request(
         "POST",
         "/api/v1/assets/import/",
@@ -379,8 +424,8 @@ def import_assets(settings: Settings, client: Client) -> None:
 
 
 # --- roles, row-level security, users -----------------------------------------------------------
-def _load_yaml(name: str) -> Any:
-    return yaml.safe_load((SUPERSET_DIR / name).read_text()) or []
+def _load_yaml(source: Path, name: str) -> Any:
+    return yaml.safe_load((source / name).read_text()) or []
 
 
 def _dataset(client: Client, schema_table: str) -> dict[str, Any]:
@@ -415,13 +460,22 @@ def _resolve_permission(client: Client, name: str, cache: dict[str, dict[str, An
     return f"{prefix}[{dataset['database']['database_name']}].[{dataset['table_name']}](id:{dataset['id']})"
 
 
+def _flatten(items: list[Any]) -> Iterator[str]:
+    """Permission names; a nested list (a YAML alias of another role's list) is spliced in."""
+    for item in items:
+        if isinstance(item, list):
+            yield from _flatten(item)
+        else:
+            yield item
+
+
 def _roles(client: Client) -> dict[str, int]:
     return {row["name"]: row["id"] for row in client.list("/api/v1/security/roles/")}
 
 
-def apply_roles(client: Client) -> dict[str, int]:
+def apply_roles(client: Client, source: Path = SUPERSET_DIR) -> dict[str, int]:
     """Create the roles of roles.yaml and set exactly their permissions; returns name -> id."""
-    wanted = _load_yaml("roles.yaml")
+    wanted = _load_yaml(source, "roles.yaml")
     roles = _roles(client)
     permissions = _permission_ids(client)
     datasets: dict[str, dict[str, Any]] = {}
@@ -431,7 +485,7 @@ def apply_roles(client: Client) -> dict[str, int]:
             roles[name] = client.request("POST", "/api/v1/security/roles/", json={"name": name})["id"]
             print(f"Superset: created role '{name}'")
         ids = set()
-        for permission in role.get("permissions") or []:
+        for permission in _flatten(role.get("permissions") or []):
             resolved = _resolve_permission(client, permission, datasets)
             if resolved not in permissions:
                 raise SupersetError(f"role {name!r}: unknown permission {resolved!r}")
@@ -450,11 +504,15 @@ def apply_roles(client: Client) -> dict[str, int]:
     return roles
 
 
-def apply_rls(client: Client, roles: dict[str, int]) -> None:
-    """Create or update the row-level security rules of rls.yaml, matched by name."""
+def apply_rls(client: Client, roles: dict[str, int], source: Path = SUPERSET_DIR) -> None:
+    """Make the row-level security rules exactly those of rls.yaml (matched by name)."""
     existing = {row["name"]: row for row in client.list("/api/v1/rowlevelsecurity/", order="name")}
     datasets: dict[str, int] = {}
-    for rule in _load_yaml("rls.yaml"):
+    rules = _load_yaml(source, "rls.yaml")
+    for name in existing.keys() - {rule["name"] for rule in rules}:
+        client.request("DELETE", f"/api/v1/rowlevelsecurity/{existing[name]['id']}")
+        print(f"Superset: deleted RLS rule '{name}' (not in rls.yaml)")
+    for rule in rules:
         for table in rule["tables"]:
             if table not in datasets:
                 datasets[table] = _dataset(client, table)["id"]
@@ -497,7 +555,7 @@ def _password_works(base_url: str, username: str, password: str) -> bool:
 
 def apply_users(client: Client, roles: dict[str, int]) -> None:
     """Create or update the demo users of demo_users.yaml, matched by username."""
-    for user in _load_yaml("demo_users.yaml")["users"]:
+    for user in _load_yaml(SUPERSET_DIR, "demo_users.yaml")["users"]:
         body = {
             "username": user["username"],
             "first_name": user["first_name"],
@@ -528,19 +586,86 @@ def apply_users(client: Client, roles: dict[str, int]) -> None:
             print(f"Superset: updated user '{user['username']}' ({', '.join(sorted(changes))})")
 
 
-def dashboard_url(settings: Settings) -> str:
-    """Where the dashboard lives (by slug)."""
-    slug = yaml.safe_load(next((ASSETS_DIR / "dashboards").glob("*.yaml")).read_text())["slug"]
-    return f"{settings.superset_url}/superset/dashboard/{slug}/"
+def dashboard_urls(settings: Settings, source: Path = SUPERSET_DIR) -> dict[str, str]:
+    """Every dashboard's title and address (by slug)."""
+    paths = sorted((source / "assets" / "dashboards").glob("*.yaml"))
+    dashboards = [yaml.safe_load(path.read_text()) for path in paths]
+    return {
+        dashboard["dashboard_title"]: f"{settings.superset_url}/superset/dashboard/{dashboard['slug']}/"
+        for dashboard in dashboards
+    }
 
 
-def deploy(settings: Settings) -> None:
-    """Import the assets and apply roles, row-level security and demo users (idempotent)."""
+def deploy(settings: Settings, source: Path = SUPERSET_DIR) -> None:
+    """Import the assets and apply roles and row-level security (idempotent); then the demo
+    users of superset/demo_users.yaml unless `settings.demo_users` is off."""
+    refuse_weak_secrets(settings)
     if not is_healthy(settings):
         raise SupersetError(f"Superset does not run at {settings.superset_url}; start it first")
     client = admin_client(settings)
-    import_assets(settings, client)
-    roles = apply_roles(client)
-    apply_rls(client, roles)
-    apply_users(client, roles)
-    print(f"Superset: deployed; dashboard at {dashboard_url(settings)}")
+    import_assets(settings, client, source)
+    roles = apply_roles(client, source)
+    apply_rls(client, roles, source)
+    if settings.demo_users:
+        apply_users(client, roles)
+    for title, url in dashboard_urls(settings, source).items():
+        print(f"Superset: dashboard {title}: {url}")
+
+
+# --- export ----------------------------------------------------------------------------------
+BUILTIN_ROLES = {"Admin", "Alpha", "Gamma", "Public", "sql_lab"}
+DATASET_PERMISSION = re.compile(r"^datasource access on \[[^\]]+\]\.\[([^\]]+)\]\(id:(\d+)\)$")
+
+
+def export(settings: Settings, target: Path) -> None:
+    """Write the running Superset's assets, roles and row-level security to `target`, in the
+    layout `deploy(settings, source=target)` reads (demo users are not exported).
+
+    Dataset permissions and RLS tables are written as schema.table, and the database URI as
+    the `{{ reader_uri }}` placeholder, so the export deploys onto any installation.
+    """
+    client = admin_client(settings)
+    response = client.session.get(f"{client.base_url}/api/v1/assets/export/", timeout=120)
+    if response.status_code != 200:
+        raise SupersetError(f"asset export failed ({response.status_code}): {response.text[:300]}")
+    shutil.rmtree(target / "assets", ignore_errors=True)
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        for name in archive.namelist():
+            inner = name.split("/", 1)[1]
+            text = archive.read(name).decode()
+            if inner.startswith("databases/"):
+                config = yaml.safe_load(text)
+                config["sqlalchemy_uri"] = "{{ reader_uri }}"
+                text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+            path = target / "assets" / inner
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+
+    datasets = {str(row["id"]): f"{row['schema']}.{row['table_name']}" for row in client.list("/api/v1/dataset/")}
+    roles = []
+    for role in client.list("/api/v1/security/roles/", order="name"):
+        if role["name"] in BUILTIN_ROLES:
+            continue
+        granted = client.request("GET", f"/api/v1/security/roles/{role['id']}/permissions/")["result"]
+        names = []
+        for row in granted:
+            name = f"{row['permission_name'].replace('_', ' ')} on {row['view_menu_name']}"
+            if match := DATASET_PERMISSION.match(name):
+                name = f"datasource access on {datasets[match.group(2)]}"
+            names.append(name)
+        roles.append({"name": role["name"], "permissions": sorted(names)})
+    rules = [
+        {
+            "name": rule["name"],
+            "description": rule.get("description") or "",
+            "filter_type": rule["filter_type"],
+            "tables": sorted(f"{table['schema']}.{table['table_name']}" for table in rule["tables"]),
+            "roles": sorted(role["name"] for role in rule["roles"]),
+            "group_key": rule.get("group_key") or None,
+            "clause": rule["clause"],
+        }
+        for rule in client.list("/api/v1/rowlevelsecurity/", order="name")
+    ]
+    for name, content in (("roles.yaml", roles), ("rls.yaml", rules)):
+        (target / name).write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False))
+    print(f"Superset: exported assets, {len(roles)} roles and {len(rules)} RLS rules to {target}")

@@ -44,13 +44,39 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _flag("SUPERSET_SESSION_COOKIE_SECURE")
 
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+AUTH_USER_REGISTRATION = False
+
 FEATURE_FLAGS = {
     # Access to dashboards follows dataset access (datasource_access), not per-dashboard roles.
     "DASHBOARD_RBAC": False,
     # No Jinja in SQL: filters and row-level security stay plain SQL.
     "ENABLE_TEMPLATE_PROCESSING": False,
+    # Custom SQL in a chart request may not hold a subquery (which could read around RLS).
+    "ALLOW_ADHOC_SUBQUERY": False,
     "EMBEDDED_SUPERSET": False,
     "ALERT_REPORTS": False,
+}
+
+# --- audit trail ---------------------------------------------------------------------------
+# Every request (who opened which dashboard, chart data, exports, logins) is written to the
+# metadata database's `logs` table, readable by Admin under Instellingen > Actielog.
+from superset.utils.log import DBEventLogger  # noqa: E402
+
+EVENT_LOGGER = DBEventLogger()
+
+# --- result cache ------------------------------------------------------------------------------
+# Chart results are cached on disk, shared by the web server's workers. Superset's cache key
+# includes the row-level security clauses of the requesting user, so users with different
+# roles never share an entry. `straatkubus build` empties the cache after every build.
+_HOME = os.environ.get("SUPERSET_HOME", ".")
+DATA_CACHE_CONFIG = {
+    "CACHE_TYPE": "FileSystemCache",
+    "CACHE_DIR": os.path.join(_HOME, "cache", "data"),
+    "CACHE_DEFAULT_TIMEOUT": 24 * 3600,
+    "CACHE_THRESHOLD": 20000,
 }
 
 # --- base map ----------------------------------------------------------------------------
