@@ -4,11 +4,14 @@ Superset lives in its own virtualenv (`.venv-superset`, its pins clash with dbt'
 as a subprocess: the `superset` CLI for the metadata database and gunicorn for the web server.
 Everything else talks to it over its REST API, as an admin:
 
-- `superset/assets/` is an unzipped Superset export (Jinja placeholders filled from Settings),
-  imported through `POST /api/v1/assets/import/`, which overwrites database, dataset, charts
-  and dashboard by UUID (the dashboard import endpoint would leave changed charts untouched);
-- `superset/roles.yaml`, `superset/rls.yaml` and `superset/demo_users.yaml` are applied by
-  name: created when missing, updated only where they differ, never duplicated.
+- `superset/assets/` is an unzipped Superset export (the database URI a Jinja placeholder
+  filled from Settings), imported through `POST /api/v1/assets/import/`, which overwrites
+  database, datasets, charts and dashboards by UUID (the dashboard import endpoint would leave
+  changed charts untouched);
+- `superset/roles.yaml` and `superset/rls.yaml` are applied by name: roles get exactly their
+  permissions, RLS rules not in the file are deleted; `superset/demo_users.yaml` is created
+  or updated by username. Nothing is ever duplicated;
+- `export` writes a running Superset back in that layout (the round trip test uses it).
 """
 
 from __future__ import annotations
@@ -315,8 +318,9 @@ def admin_client(settings: Settings) -> Client:
 def render_assets(settings: Settings, source: Path = SUPERSET_DIR) -> dict[str, str]:
     """The asset YAML files ready for import: {path inside the bundle: text}.
 
-    `{{ reader_uri }}` becomes the warehouse URI of the read-only reader; dashboards get
-    placeholder chart ids and their "first item" filter defaults pinned (see below).
+    `{{ reader_uri }}` in the database files becomes the warehouse URI of the read-only reader
+    (only those are templates: charts may hold Handlebars); dashboards get placeholder chart
+    ids and their "first item" filter defaults pinned (see below).
     """
     context = {
         "reader_uri": (
@@ -460,11 +464,11 @@ def _resolve_permission(client: Client, name: str, cache: dict[str, dict[str, An
     return f"{prefix}[{dataset['database']['database_name']}].[{dataset['table_name']}](id:{dataset['id']})"
 
 
-def _flatten(items: list[Any]) -> Iterator[str]:
+def flatten_permissions(items: list[Any]) -> Iterator[str]:
     """Permission names; a nested list (a YAML alias of another role's list) is spliced in."""
     for item in items:
         if isinstance(item, list):
-            yield from _flatten(item)
+            yield from flatten_permissions(item)
         else:
             yield item
 
@@ -485,7 +489,7 @@ def apply_roles(client: Client, source: Path = SUPERSET_DIR) -> dict[str, int]:
             roles[name] = client.request("POST", "/api/v1/security/roles/", json={"name": name})["id"]
             print(f"Superset: created role '{name}'")
         ids = set()
-        for permission in _flatten(role.get("permissions") or []):
+        for permission in flatten_permissions(role.get("permissions") or []):
             resolved = _resolve_permission(client, permission, datasets)
             if resolved not in permissions:
                 raise SupersetError(f"role {name!r}: unknown permission {resolved!r}")
