@@ -263,7 +263,7 @@ def demo(scale: float = typer.Option(1.0, help="Fraction of the real Parkstad po
     superset_up()
     _step("deploying dashboards, roles, row-level security and demo users")
     superset_deploy(REPO / "superset")
-    users = yaml.safe_load((REPO / "superset" / "demo_users.yaml").read_text())["users"]
+    users = yaml.safe_load((REPO / "superset" / "demo_users.yaml").read_text())["users"] if settings.demo_users else []
     typer.echo(f"\nStraatkubus Parkstad is running: {settings.superset_url}\n")
     typer.echo(f"  {'admin':<24} {settings.superset_admin_password:<28} beheerder (Admin)")
     for user in users:

@@ -645,7 +645,10 @@ def export(settings: Settings, target: Path) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
 
-    datasets = {str(row["id"]): f"{row['schema']}.{row['table_name']}" for row in client.list("/api/v1/dataset/")}
+    datasets = {
+        str(row["id"]): f"{row['schema']}.{row['table_name']}"
+        for row in client.list("/api/v1/dataset/", order="table_name")
+    }
     roles = []
     for role in client.list("/api/v1/security/roles/", order="name"):
         if role["name"] in BUILTIN_ROLES:

@@ -33,11 +33,15 @@ def _normalised(value: Any) -> Any:
 
 
 def _read_export(folder: Path) -> dict[str, Any]:
-    return {
-        path.relative_to(folder).as_posix(): _normalised(yaml.safe_load(path.read_text()))
-        for path in sorted(folder.rglob("*.yaml"))
-        if path.name != "metadata.yaml"  # holds the export's timestamp only
-    }
+    """Every exported file by kind and UUID (file names carry installation-specific ids)."""
+    exported = {}
+    for path in sorted(folder.rglob("*.yaml")):
+        if path.name == "metadata.yaml":  # holds the export's timestamp only
+            continue
+        config = _normalised(yaml.safe_load(path.read_text()))
+        parts = path.relative_to(folder).parts  # assets/<kind>/<name>_<id>.yaml, roles.yaml, rls.yaml
+        exported[f"{parts[1]}:{config['uuid']}" if parts[0] == "assets" else parts[0]] = config
+    return exported
 
 
 def _rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -90,5 +94,5 @@ def test_export_reimport_reproduces_dashboards_and_security(
     assert sorted(after) == sorted(before)
     for name in before:
         assert after[name] == before[name], f"{name} differs after the round trip"
-    dashboards = [config for name, config in before.items() if name.startswith("assets/dashboards/")]
+    dashboards = [config for name, config in before.items() if name.startswith("dashboards:")]
     assert {config["slug"] for config in dashboards} == {"straatkubus-kaart", "regio-parkstad", "trends", "indicatoren"}
