@@ -80,15 +80,20 @@ CANVAS_PAINTED = """
 }
 """
 ERROR_PANELS = ".ant-alert-error, [data-test='error-tooltip'], .error-alert"
+# Superset's dashboard page stores the label colours it computed (PUT .../colors); only a
+# dashboard's owner may, so for viewers that request fails with 403 and the page logs an
+# uncaught "Response". Harmless, and the only failure a viewer's page may show.
+OWNER_ONLY = re.compile(r"/api/v1/dashboard/\d+/colors")
 
 
-def pc6_codes(settings: Settings, municipalities: set[str]) -> set[str]:
+def pc6_codes(settings: Settings, municipalities: set[str], mart: str = "fct_area_signals") -> set[str]:
+    """PC6 postcodes of the municipalities (in fct_border_zone_pc6: of their border zones)."""
+    column = "viewer_municipality_code" if mart == "fct_border_zone_pc6" else "municipality_code"
     conn = psycopg2.connect(settings.dsn())
     try:
         with conn.cursor() as cur:
             cur.execute(
-                "select distinct area_code from marts.fct_area_signals"
-                " where area_level = 'pc6' and municipality_code = any(%s)",
+                f"select distinct area_code from marts.{mart} where area_level = 'pc6' and {column} = any(%s)",
                 (sorted(municipalities),),
             )
             return {code for (code,) in cur.fetchall()}
@@ -140,11 +145,14 @@ def test_every_dashboard_renders_for_every_role(superset_stack: Settings, browse
     base = superset_stack.superset_url
     municipalities = BROWSER_USERS[username]
     own = pc6_codes(superset_stack, municipalities) if municipalities else set()
+    border = pc6_codes(superset_stack, municipalities, "fct_border_zone_pc6") if municipalities else set()
     everywhere = pc6_codes(superset_stack, {"GM1954", "GM0899", "GM0917", "GM0928", "GM0882", "GM0965", "GM0986"})
     assert everywhere - own, "the warehouse lacks postcodes outside the user's municipalities"
     page = browser.new_page(viewport={"width": 1500, "height": 1400})
     errors: list[str] = []
+    failed: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     try:
         log_in(page, base, username)
@@ -158,12 +166,16 @@ def test_every_dashboard_renders_for_every_role(superset_stack: Settings, browse
                     state = wait_for_map(page, map_chart)
                     assert state["width"] > 100 and state["height"] > 100, (slug, state)
                 shown = {code.replace(" ", "") for code in PC6.findall(page.inner_text("body"))}
-                foreign = shown & (everywhere - own)
+                # the Regio dashboard's grenszone shows the neighbours' postcodes near the border
+                foreign = shown & (everywhere - own - (border if slug == "regio-parkstad" else set()))
                 assert not foreign, f"{username} on {slug}: foreign postcodes {sorted(foreign)[:5]}"
             finally:
                 with contextlib.suppress(Exception):  # a screenshot also when the test fails
                     page.screenshot(path=str(SCREENSHOTS / f"{slug}-{username}.png"), full_page=True)
-        assert not errors, errors
+        unexpected = [failure for failure in failed if not (failure.startswith("403 ") and OWNER_ONLY.search(failure))]
+        assert not unexpected, unexpected
+        owner_only = len(failed) - len(unexpected)
+        assert all(error == "Response" for error in errors) and len(errors) <= owner_only, errors
     finally:
         page.close()
 
@@ -211,7 +223,7 @@ def test_ticking_an_indicator_changes_the_map(superset_stack: Settings, browser)
 
         for sent, received in maps[-1:] + maps[:1]:
             expected = _warehouse_signals(superset_stack, sent)
-            assert {row["area_code"]: row["aantal_signalen"] for row in received} == expected
+            assert {row["area_name"]: row["aantal_signalen"] for row in received} == expected
         assert sum(row["aantal_signalen"] for row in rows) > sum(row["aantal_signalen"] for row in maps[0][1])
         assert after["digest"] != before["digest"], "the map did not redraw"
         page.screenshot(path=str(SCREENSHOTS / "straatkubus-kaart-heerlen-ticked.png"), full_page=True)
@@ -233,10 +245,10 @@ def _warehouse_signals(settings: Settings, query: dict[str, Any]) -> dict[str, i
     try:
         with conn.cursor() as cur:
             cur.execute(
-                "select area_code, sum(is_signal) from marts.fct_area_signals"
+                "select area_name, sum(is_signal) from marts.fct_area_signals"
                 " where municipality_code = 'GM0917' and period_month is null and period_year = %s"
                 " and area_level = %s and indicator_name = any(%s) and area_geojson is not null"
-                " group by area_code",
+                " group by area_name",
                 (year, level, sorted(_ticked(query))),
             )
             return {code: int(count) for code, count in cur.fetchall()}
