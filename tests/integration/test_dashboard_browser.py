@@ -116,7 +116,7 @@ def log_in(page, base: str, username: str) -> None:
     page.fill("#username", username)
     page.fill("#password", DEMO_USERS[username]["password"])
     page.click("[type=submit]")
-    page.wait_for_url(re.compile(r".*/superset/welcome/.*"), timeout=30_000)
+    page.wait_for_url(re.compile(r".*/superset/welcome/.*"), timeout=120_000)
 
 
 def open_dashboard(page, base: str, slug: str) -> None:
