@@ -792,7 +792,7 @@ def test_export_only_for_export_roles_and_only_allowed_rows(
 
 # --- 5. SQL Lab, datasets and databases ------------------------------------------------------------
 def metadata_requests(base: str, database_id: int, dataset_ids: list[int]) -> list[tuple[str, str, dict[str, Any]]]:
-    """(method, url, request kwargs) of every way to SQL Lab and to dataset or database metadata."""
+    """(method, url, request kwargs) of every way to SQL Lab, dataset or database metadata, security and logs."""
     sql = {"database_id": database_id, "sql": "select count(*) from marts.fct_area_signals", "runAsync": False}
     db = f"{base}/api/v1/database/{database_id}"
     found = [
@@ -809,11 +809,17 @@ def metadata_requests(base: str, database_id: int, dataset_ids: list[int]) -> li
         ("GET", f"{db}/select_star/fct_area_signals/marts/", {}),
         ("GET", f"{base}/api/v1/database/export/", {"params": {"q": f"!({database_id})"}}),
         ("GET", f"{base}/api/v1/dataset/", {}),
+        ("GET", f"{base}/api/v1/rowlevelsecurity/", {}),
+        ("GET", f"{base}/api/v1/security/roles/", {}),
+        ("GET", f"{base}/api/v1/security/users/", {}),
+        ("GET", f"{base}/api/v1/log/", {}),
         ("GET", f"{base}/api/v1/dataset/export/", {"params": {"q": f"!({','.join(map(str, dataset_ids))})"}}),
     ]
     for dataset_id in dataset_ids:
         found += [
             ("GET", f"{base}/api/v1/dataset/{dataset_id}", {}),
+            ("GET", f"{base}/api/v1/dataset/{dataset_id}/drill_info/", {}),
+            ("GET", f"{base}/api/v1/explore/", {"params": {"datasource_id": dataset_id, "datasource_type": "table"}}),
             ("GET", f"{base}/datasource/get/table/{dataset_id}/", {}),
             ("GET", f"{base}/datasource/external_metadata/table/{dataset_id}/", {}),
         ]
