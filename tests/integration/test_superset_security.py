@@ -248,6 +248,8 @@ def count_query(table: str, filters: list[dict[str, Any]] | None = None, **chang
         "extras": {"where": "", "having": ""},
         "orderby": [],
         "row_limit": 10000,
+        "series_limit": 0,
+        "time_offsets": [],
         "is_timeseries": False,
         **changes,
     }
