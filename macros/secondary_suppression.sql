@@ -15,81 +15,79 @@
     children. A parent that leaks hides its smallest published non-zero child (or, if
     there is none, itself); rounds repeat this until nothing leaks.
 
-    The state is a CTE with area_key, period_code, period_year, period_month,
-    quantity_code, amount, is_hidden, hidden_rule and the parent keys of the area
-    (parent_pc4_key, parent_wijk_key, parent_gemeente_key, parent_regio_key; null where
-    the area has no such parent) plus year_period_code (a month's year, else null).
+    The state is a CTE on compact keys (compact_area_id, compact_period_id,
+    compact_quantity_id: integers hash joins and aggregates handle far faster than the
+    text keys) with area_id, area_level, period_id, quantity_id, amount, is_hidden and
+    the parent keys of the area (parent_pc4_id, parent_wijk_id, parent_gemeente_id,
+    parent_regio_id; null where the area has no such parent) plus year_period_id (a
+    month's year, else null); disclosure_state builds it.
     Besides areas and months, a whole that its parts partition exactly (crimes =
     burglaries + violence + vandalism) is a parent of its parts in the same area and
     period; and every declared subset's difference from its whole is protected like a
     share's complement. disclosure_reference_ctes defines `thresholds`, `share_pairs`,
-    `partitions` and `parent_keys`.
+    `partitions` and `parent_ids`.
 -#}
 
 
 {#- The CTE `<name>_quantities`: the state plus the complement (denominator minus
     numerator) of every share as a quantity of its own, each with its threshold. -#}
 {% macro disclosure_quantities(state, name) -%}
-{%- set parents = ['parent_pc4_key', 'parent_wijk_key', 'parent_gemeente_key',
-                   'parent_regio_key'] %}
+{%- set parents = ['parent_pc4_id', 'parent_wijk_id', 'parent_gemeente_id',
+                   'parent_regio_id'] %}
 {{ name }}_quantities as (
 
     select
-        quantities.area_key,
-        quantities.period_code,
-        quantities.period_year,
-        quantities.period_month,
-        quantities.quantity_code,
+        quantities.area_id,
+        quantities.area_level,
+        quantities.period_id,
+        quantities.quantity_id,
         quantities.amount,
         quantities.is_hidden,
-        quantities.hidden_rule,
         {%- for parent in parents %}
         quantities.{{ parent }},
         {%- endfor %}
-        quantities.year_period_code,
-        partitions.partition_of_quantity_code,
+        quantities.year_period_id,
+        partitions.partition_of_quantity_id,
         thresholds.threshold
 
     from {{ state }} as quantities
-    left join thresholds on quantities.quantity_code = thresholds.quantity_code
-    left join partitions on quantities.quantity_code = partitions.quantity_code
+    left join thresholds on quantities.quantity_id = thresholds.quantity_id
+    left join partitions on quantities.quantity_id = partitions.quantity_id
 
     union all
 
     select
-        numerators.area_key,
-        numerators.period_code,
-        numerators.period_year,
-        numerators.period_month,
-        share_pairs.pair_code as quantity_code,
+        numerators.area_id,
+        numerators.area_level,
+        numerators.period_id,
+        share_pairs.pair_id as quantity_id,
         denominators.amount - numerators.amount as amount,
         numerators.is_hidden or denominators.is_hidden as is_hidden,
-        null::text as hidden_rule,
         {%- for parent in parents %}
         numerators.{{ parent }},
         {%- endfor %}
-        numerators.year_period_code,
-        null::text as partition_of_quantity_code,
+        numerators.year_period_id,
+        null::integer as partition_of_quantity_id,
         thresholds.threshold
 
     from {{ state }} as numerators
     inner join share_pairs
-        on numerators.quantity_code = share_pairs.numerator_quantity_code
+        on numerators.quantity_id = share_pairs.numerator_quantity_id
     inner join {{ state }} as denominators
         on
-            numerators.area_key = denominators.area_key
-            and numerators.period_code = denominators.period_code
-            and share_pairs.denominator_quantity_code = denominators.quantity_code
-    inner join thresholds on share_pairs.pair_code = thresholds.quantity_code
+            numerators.area_id = denominators.area_id
+            and numerators.period_id = denominators.period_id
+            and share_pairs.denominator_quantity_id = denominators.quantity_id
+    inner join thresholds on share_pairs.pair_id = thresholds.quantity_id
 
 )
 {%- endmacro %}
 
-{#- The CTE `<name>`: per parent (parent_key, parent_period_code, quantity_code,
+{#- The CTE `<name>`: per parent (parent_id, parent_period_id, quantity_id,
     child_level) the sum of the hidden non-zero children among `quantities`. -#}
 {% macro disclosure_hidden_sums(quantities, name) -%}
-{%- set parents = ['parent_pc4_key', 'parent_wijk_key', 'parent_gemeente_key',
-                   'parent_regio_key'] %}
+{%- set parents = ['parent_pc4_id', 'parent_wijk_id', 'parent_gemeente_id',
+                   'parent_regio_id'] %}
 -- per parent: the sum of its hidden children (one pass, every relation at once)
 {{ name }} as (
 
@@ -98,14 +96,14 @@
             {%- for parent in parents %}
             when grouping({{ parent }}) = 0 then {{ parent }}
             {%- endfor %}
-            else area_key
-        end as parent_key,
-        coalesce(year_period_code, period_code) as parent_period_code,
-        coalesce(partition_of_quantity_code, quantity_code) as quantity_code,
+            else area_id
+        end as parent_id,
+        coalesce(year_period_id, period_id) as parent_period_id,
+        coalesce(partition_of_quantity_id, quantity_id) as quantity_id,
         case
-            when grouping(partition_of_quantity_code) = 0 then 'deel'
-            when grouping(area_key) = 0 then 'maand'
-            else split_part(area_key, ':', 1)
+            when grouping(partition_of_quantity_id) = 0 then 'deel'
+            when grouping(area_id) = 0 then 'maand'
+            else area_level
         end as child_level,
         sum(amount) as hidden_amount
 
@@ -113,39 +111,39 @@
     where is_hidden and amount > 0 and threshold is not null
     group by grouping sets (
         {%- for parent in parents %}
-        ({{ parent }}, split_part(area_key, ':', 1), period_code, quantity_code),
+        ({{ parent }}, area_level, period_id, quantity_id),
         {%- endfor %}
-        (area_key, year_period_code, quantity_code),
-        (area_key, period_code, partition_of_quantity_code)
+        (area_id, year_period_id, quantity_id),
+        (area_id, period_id, partition_of_quantity_id)
     )
     having
         (
-            grouping(partition_of_quantity_code) = 0
-            and partition_of_quantity_code is not null
+            grouping(partition_of_quantity_id) = 0
+            and partition_of_quantity_id is not null
         ) or
         {%- for parent in parents %}
         (grouping({{ parent }}) = 0 and {{ parent }} is not null) or
         {%- endfor %}
         (
-            grouping(area_key) = 0
-            and grouping(partition_of_quantity_code) = 1
-            and year_period_code is not null
+            grouping(area_id) = 0
+            and grouping(partition_of_quantity_id) = 1
+            and year_period_id is not null
         )
 
 )
 {%- endmacro %}
 
-{#- CTEs `<name>_hidden_sums` and `<name>_leaks` (parent_key, parent_period_code,
-    quantity_code, child_level, residual) over `<name>_quantities` and `slivers`. -#}
+{#- CTEs `<name>_hidden_sums` and `<name>_leaks` (parent_id, parent_period_id,
+    quantity_id, child_level, residual) over `<name>_quantities` and `slivers`. -#}
 {% macro disclosure_leaks(name) -%}
 {{ disclosure_hidden_sums(name ~ '_quantities', name ~ '_hidden_sums') }},
 
 {{ name }}_leaks as (
 
     select
-        parents.area_key as parent_key,
-        parents.period_code as parent_period_code,
-        parents.quantity_code,
+        parents.area_id as parent_id,
+        parents.period_id as parent_period_id,
+        parents.quantity_id,
         coalesce(hidden_sums.child_level, slivers.child_level) as child_level,
         coalesce(slivers.sliver_amount, 0)
         + coalesce(hidden_sums.hidden_amount, 0) as residual
@@ -153,17 +151,17 @@
     from {{ name }}_hidden_sums as hidden_sums
     full outer join slivers
         on
-            hidden_sums.parent_key = slivers.parent_key
-            and hidden_sums.parent_period_code = slivers.period_code
-            and hidden_sums.quantity_code = slivers.quantity_code
+            hidden_sums.parent_id = slivers.parent_id
+            and hidden_sums.parent_period_id = slivers.period_id
+            and hidden_sums.quantity_id = slivers.quantity_id
             and hidden_sums.child_level = slivers.child_level
     inner join {{ name }}_quantities as parents
         on
-            coalesce(hidden_sums.parent_key, slivers.parent_key) = parents.area_key
-            and coalesce(hidden_sums.parent_period_code, slivers.period_code)
-            = parents.period_code
-            and coalesce(hidden_sums.quantity_code, slivers.quantity_code)
-            = parents.quantity_code
+            coalesce(hidden_sums.parent_id, slivers.parent_id) = parents.area_id
+            and coalesce(hidden_sums.parent_period_id, slivers.period_id)
+            = parents.period_id
+            and coalesce(hidden_sums.quantity_id, slivers.quantity_id)
+            = parents.quantity_id
     where
         not parents.is_hidden
         and coalesce(slivers.sliver_amount, 0)
@@ -174,14 +172,14 @@
 
     -- a subset and its whole both published in one area, their difference small
     select
-        differences.area_key as parent_key,
-        differences.period_code as parent_period_code,
-        differences.quantity_code,
+        differences.area_id as parent_id,
+        differences.period_id as parent_period_id,
+        differences.quantity_id,
         'zelf' as child_level,
         differences.amount as residual
 
     from {{ name }}_quantities as differences
-    inner join share_pairs on differences.quantity_code = share_pairs.pair_code
+    inner join share_pairs on differences.quantity_id = share_pairs.pair_id
     where
         not differences.is_hidden
         and differences.amount between 1 and differences.threshold - 1
@@ -202,9 +200,9 @@
     have a child hidden by some round are evaluated again; their hidden sum is the
     base's plus that of the rows the rounds hid. -#}
 {% macro secondary_suppression_round(base, previous, name) -%}
-{%- set parents = ['parent_pc4_key', 'parent_wijk_key', 'parent_gemeente_key',
-                   'parent_regio_key'] %}
-{%- set group_keys = ['parent_key', 'parent_period_code', 'quantity_code',
+{%- set parents = ['parent_pc4_id', 'parent_wijk_id', 'parent_gemeente_id',
+                   'parent_regio_id'] %}
+{%- set group_keys = ['parent_id', 'parent_period_id', 'quantity_id',
                       'child_level'] %}
 {%- if previous is none %}
 {{ name }}_leaks as (
@@ -217,17 +215,16 @@
 {{ base }}_published as (
 
     select
-        area_key,
-        period_code,
-        period_year,
-        period_month,
-        quantity_code,
+        area_id,
+        area_level,
+        period_id,
+        quantity_id,
         amount,
         {%- for parent in parents %}
         {{ parent }},
         {%- endfor %}
-        year_period_code,
-        partition_of_quantity_code,
+        year_period_id,
+        partition_of_quantity_id,
         threshold
 
     from {{ base }}_quantities
@@ -238,9 +235,9 @@
 {{ name }}_rechecked as (
 
     select
-        parent_key,
-        parent_period_code,
-        quantity_code,
+        parent_id,
+        parent_period_id,
+        quantity_id,
         child_level
 
     from {{ previous }}_leaks
@@ -249,9 +246,9 @@
     union
 
     select
-        parent_key,
-        parent_period_code,
-        quantity_code,
+        parent_id,
+        parent_period_id,
+        quantity_id,
         child_level
 
     from {{ previous }}_hidden_sums
@@ -261,9 +258,9 @@
 {{ name }}_leaks as (
 
     select
-        rechecked.parent_key,
-        rechecked.parent_period_code,
-        rechecked.quantity_code,
+        rechecked.parent_id,
+        rechecked.parent_period_id,
+        rechecked.quantity_id,
         rechecked.child_level,
         coalesce(slivers.sliver_amount, 0)
         + coalesce(base_sums.hidden_amount, 0)
@@ -272,19 +269,19 @@
     from {{ name }}_rechecked as rechecked
     inner join {{ base }}_published as parents
         on
-            rechecked.parent_key = parents.area_key
-            and rechecked.parent_period_code = parents.period_code
-            and rechecked.quantity_code = parents.quantity_code
+            rechecked.parent_id = parents.area_id
+            and rechecked.parent_period_id = parents.period_id
+            and rechecked.quantity_id = parents.quantity_id
     left join {{ previous }}_hidden as hidden_parents
         on
-            parents.area_key = hidden_parents.area_key
-            and parents.period_code = hidden_parents.period_code
-            and parents.quantity_code = hidden_parents.quantity_code
+            parents.area_id = hidden_parents.area_id
+            and parents.period_id = hidden_parents.period_id
+            and parents.quantity_id = hidden_parents.quantity_id
     left join slivers
         on
-            rechecked.parent_key = slivers.parent_key
-            and rechecked.parent_period_code = slivers.period_code
-            and rechecked.quantity_code = slivers.quantity_code
+            rechecked.parent_id = slivers.parent_id
+            and rechecked.parent_period_id = slivers.period_id
+            and rechecked.quantity_id = slivers.quantity_id
             and rechecked.child_level = slivers.child_level
     left join {{ base }}_hidden_sums as base_sums
         on
@@ -299,7 +296,7 @@
             {{- ' and' if not loop.last }}
             {%- endfor %}
     where
-        hidden_parents.area_key is null
+        hidden_parents.area_id is null
         and coalesce(slivers.sliver_amount, 0)
         + coalesce(base_sums.hidden_amount, 0)
         + coalesce(added_sums.hidden_amount, 0)
@@ -313,10 +310,10 @@
     from {{ previous }}_leaks as leaks
     left join {{ previous }}_hidden as hidden
         on
-            leaks.parent_key = hidden.area_key
-            and leaks.parent_period_code = hidden.period_code
-            and leaks.quantity_code = hidden.quantity_code
-    where leaks.child_level = 'zelf' and hidden.area_key is null
+            leaks.parent_id = hidden.area_id
+            and leaks.parent_period_id = hidden.period_id
+            and leaks.quantity_id = hidden.quantity_id
+    where leaks.child_level = 'zelf' and hidden.area_id is null
 
 ),
 {%- endif %}
@@ -326,32 +323,32 @@
 {%- set relations = [] %}
 {%- for parent in parents %}
 {%- do relations.append(
-    (parent, 'period_code', 'quantity_code', "split_part(children.area_key, ':', 1)")
+    (parent, 'period_id', 'quantity_id', "children.area_level")
 ) %}
 {%- endfor %}
-{%- do relations.append(('area_key', 'year_period_code', 'quantity_code', "'maand'")) %}
+{%- do relations.append(('area_id', 'year_period_id', 'quantity_id', "'maand'")) %}
 {%- do relations.append(
-    ('area_key', 'period_code', 'partition_of_quantity_code', "'deel'")
+    ('area_id', 'period_id', 'partition_of_quantity_id', "'deel'")
 ) %}
 {{ name }}_children as (
     {%- for key, period, quantity, child_level in relations %}
 
     select
-        leaks.parent_key,
-        leaks.parent_period_code,
-        leaks.quantity_code,
+        leaks.parent_id,
+        leaks.parent_period_id,
+        leaks.quantity_id,
         leaks.child_level,
-        children.area_key,
-        children.period_code,
-        children.quantity_code as child_quantity_code,
+        children.area_id,
+        children.period_id,
+        children.quantity_id as child_quantity_id,
         children.amount
 
     from {{ name }}_leaks as leaks
     inner join {{ base }}_published as children
         on
-            leaks.parent_key = children.{{ key }}
-            and leaks.parent_period_code = children.{{ period }}
-            and leaks.quantity_code = children.{{ quantity }}
+            leaks.parent_id = children.{{ key }}
+            and leaks.parent_period_id = children.{{ period }}
+            and leaks.quantity_id = children.{{ quantity }}
             and leaks.child_level = {{ child_level }}
     where children.amount > 0
     {%- if not loop.last %}
@@ -370,10 +367,10 @@
     {%- if previous is not none %}
     left join {{ previous }}_hidden as hidden
         on
-            children.area_key = hidden.area_key
-            and children.period_code = hidden.period_code
-            and children.child_quantity_code = hidden.quantity_code
-    where hidden.area_key is null
+            children.area_id = hidden.area_id
+            and children.period_id = hidden.period_id
+            and children.child_quantity_id = hidden.quantity_id
+    where hidden.area_id is null
     {%- endif %}
 
 ),
@@ -381,48 +378,48 @@
 {{ name }}_picks as (
 
     select distinct
-        area_key,
-        period_code,
-        quantity_code
+        area_id,
+        period_id,
+        quantity_id
 
     from (
         select distinct on (
-            leaks.parent_key,
-            leaks.parent_period_code,
-            leaks.quantity_code,
+            leaks.parent_id,
+            leaks.parent_period_id,
+            leaks.quantity_id,
             leaks.child_level
         )
-            coalesce(candidates.area_key, leaks.parent_key) as area_key,
-            coalesce(candidates.period_code, leaks.parent_period_code)
-                as period_code,
+            coalesce(candidates.area_id, leaks.parent_id) as area_id,
+            coalesce(candidates.period_id, leaks.parent_period_id)
+                as period_id,
             -- a complement is protected by hiding its numerator
             coalesce(
-                share_pairs.numerator_quantity_code,
-                candidates.child_quantity_code,
-                leaks.quantity_code
-            ) as quantity_code
+                share_pairs.numerator_quantity_id,
+                candidates.child_quantity_id,
+                leaks.quantity_id
+            ) as quantity_id
 
         from {{ name }}_leaks as leaks
         left join {{ name }}_candidates as candidates
             on
-                leaks.parent_key = candidates.parent_key
-                and leaks.parent_period_code = candidates.parent_period_code
-                and leaks.quantity_code = candidates.quantity_code
+                leaks.parent_id = candidates.parent_id
+                and leaks.parent_period_id = candidates.parent_period_id
+                and leaks.quantity_id = candidates.quantity_id
                 and leaks.child_level = candidates.child_level
         left join share_pairs
             on
-                coalesce(candidates.child_quantity_code, leaks.quantity_code)
-                = share_pairs.pair_code
+                coalesce(candidates.child_quantity_id, leaks.quantity_id)
+                = share_pairs.pair_id
         order by
-            leaks.parent_key,
-            leaks.parent_period_code,
-            leaks.quantity_code,
+            leaks.parent_id,
+            leaks.parent_period_id,
+            leaks.quantity_id,
             leaks.child_level,
             candidates.amount asc nulls last,
-            candidates.area_key,
-            candidates.period_code,
+            candidates.area_id,
+            candidates.period_id,
             -- parts of one whole with equal amounts: any, but always the same
-            candidates.child_quantity_code
+            candidates.child_quantity_id
     ) as picked_per_leak
 
 ),
@@ -431,33 +428,33 @@
 {{ name }}_hiding as (
 
     select
-        area_key,
-        period_code,
-        quantity_code
+        area_id,
+        period_id,
+        quantity_id
 
     from {{ name }}_picks
 
     union
 
     select
-        picks.area_key,
-        picks.period_code,
-        share_pairs.pair_code
+        picks.area_id,
+        picks.period_id,
+        share_pairs.pair_id
 
     from {{ name }}_picks as picks
     inner join share_pairs
-        on picks.quantity_code = share_pairs.numerator_quantity_code
+        on picks.quantity_id = share_pairs.numerator_quantity_id
 
     union
 
     select
-        picks.area_key,
-        picks.period_code,
-        share_pairs.pair_code
+        picks.area_id,
+        picks.period_id,
+        share_pairs.pair_id
 
     from {{ name }}_picks as picks
     inner join share_pairs
-        on picks.quantity_code = share_pairs.denominator_quantity_code
+        on picks.quantity_id = share_pairs.denominator_quantity_id
 
 ),
 
@@ -470,33 +467,32 @@
     {%- endif %}
 
     select
-        quantities.area_key,
-        quantities.period_code,
-        quantities.period_year,
-        quantities.period_month,
-        quantities.quantity_code,
+        quantities.area_id,
+        quantities.area_level,
+        quantities.period_id,
+        quantities.quantity_id,
         quantities.amount,
         true as is_hidden,
         {%- for parent in parents %}
         quantities.{{ parent }},
         {%- endfor %}
-        quantities.year_period_code,
-        quantities.partition_of_quantity_code,
+        quantities.year_period_id,
+        quantities.partition_of_quantity_id,
         quantities.threshold
 
     from {{ base }}_published as quantities
     inner join {{ name }}_hiding as hiding
         on
-            quantities.area_key = hiding.area_key
-            and quantities.period_code = hiding.period_code
-            and quantities.quantity_code = hiding.quantity_code
+            quantities.area_id = hiding.area_id
+            and quantities.period_id = hiding.period_id
+            and quantities.quantity_id = hiding.quantity_id
     {%- if previous is not none %}
     left join {{ previous }}_hidden as hidden
         on
-            quantities.area_key = hidden.area_key
-            and quantities.period_code = hidden.period_code
-            and quantities.quantity_code = hidden.quantity_code
-    where hidden.area_key is null
+            quantities.area_id = hidden.area_id
+            and quantities.period_id = hidden.period_id
+            and quantities.quantity_id = hidden.quantity_id
+    where hidden.area_id is null
     {%- endif %}
 
 ),
@@ -504,22 +500,22 @@
 {{ disclosure_hidden_sums(name ~ '_hidden', name ~ '_hidden_sums') }}
 {%- endmacro %}
 
-{#- The CTEs `parent_keys` (per child area: its parent key at each level),
-    `share_pairs`, `thresholds` (the largest threshold per quantity and per share
-    complement) and, from a state CTE without hidden quantities, `slivers`: what the
-    children of a parent that they do not partition (PC6 parts in a wijk) leave of it. -#}
+{#- The CTEs `parent_ids` (per child area key: the compact key of its parent at
+    each level), `share_pairs`, `partitions` and `thresholds` (the largest threshold per
+    quantity and per share complement), all on compact keys (see compact_area_id). -#}
 {% macro disclosure_reference_ctes(area_relations, indicators, indicator_quantities) -%}
-parent_keys as (
+parent_ids as (
 
     select
+        -- the text key, so that the planner can estimate the join with a quantity table
         {{ area_key(
             'child_level', 'child_area_code', 'child_municipality_code'
         ) }} as child_key,
         {%- for level in ['pc4', 'wijk', 'gemeente', 'regio'] %}
-        max({{ area_key(
+        max({{ compact_area_id(area_key(
             'parent_level', 'parent_area_code', 'parent_municipality_code'
-        ) }}) filter (where parent_level = '{{ level }}')
-            as parent_{{ level }}_key{{ ',' if not loop.last }}
+        )) }}) filter (where parent_level = '{{ level }}')
+            as parent_{{ level }}_id{{ ',' if not loop.last }}
         {%- endfor %}
 
     from {{ area_relations }}
@@ -529,7 +525,7 @@ parent_keys as (
 
 -- a share's numerator within its denominator, and every declared subset within its
 -- whole: the difference is a group of people (or events) of its own
-share_pairs as (
+share_pair_codes as (
 
     select
         denominator_quantity_code || ' - ' || numerator_quantity_code as pair_code,
@@ -551,11 +547,25 @@ share_pairs as (
 
 ),
 
+share_pairs as (
+
+    select
+        {{ compact_quantity_id('pair_code') }} as pair_id,
+        {{ compact_quantity_id('numerator_quantity_code') }}
+            as numerator_quantity_id,
+        {{ compact_quantity_id('denominator_quantity_code') }}
+            as denominator_quantity_id
+
+    from share_pair_codes
+
+),
+
 partitions as (
 
     select
-        quantity_code,
-        partition_of_quantity_code
+        {{ compact_quantity_id('quantity_code') }} as quantity_id,
+        {{ compact_quantity_id('partition_of_quantity_code') }}
+            as partition_of_quantity_id
 
     from {{ indicator_quantities }}
     where partition_of_quantity_code is not null
@@ -565,7 +575,7 @@ partitions as (
 quantity_thresholds as (
 
     select
-        quantity_code,
+        {{ compact_quantity_id('quantity_code') }} as quantity_id,
         max(threshold) as threshold
 
     from (
@@ -605,16 +615,41 @@ thresholds as (
 
     -- a subset's difference from its whole: as strict as for the subset itself
     select
-        share_pairs.pair_code,
+        share_pairs.pair_id,
         coalesce(quantity_thresholds.threshold, {{ var('min_cell_size') }})
     from share_pairs
     left join quantity_thresholds
-        on share_pairs.numerator_quantity_code = quantity_thresholds.quantity_code
-    where share_pairs.pair_code not in (
-        select quantity_thresholds.quantity_code from quantity_thresholds
+        on share_pairs.numerator_quantity_id = quantity_thresholds.quantity_id
+    where share_pairs.pair_id not in (
+        select quantity_thresholds.quantity_id from quantity_thresholds
     )
 
 )
+{%- endmacro %}
+
+{#- The state CTE body on compact keys from a relation in the long layout of
+    int_area_quantities (area_key, area_level, period_code, quantity_code, amount),
+    with `is_hidden` as given, the parent keys from `parent_ids`, and a month's year. -#}
+{% macro disclosure_state(quantities, is_hidden) -%}
+    select
+        {{ compact_area_id('quantities.area_key') }} as area_id,
+        quantities.area_level,
+        {{ compact_period_id('quantities.period_code') }} as period_id,
+        {{ compact_quantity_id('quantities.quantity_code') }} as quantity_id,
+        quantities.amount,
+        {{ is_hidden }} as is_hidden,
+        parent_ids.parent_pc4_id,
+        parent_ids.parent_wijk_id,
+        parent_ids.parent_gemeente_id,
+        parent_ids.parent_regio_id,
+        -- a month lies within its year
+        case
+            when quantities.period_month is not null
+                then quantities.period_year * 100
+        end as year_period_id
+
+    from {{ quantities }} as quantities
+    left join parent_ids on quantities.area_key = parent_ids.child_key
 {%- endmacro %}
 
 {#- The CTE `slivers` for a state CTE: per wijk, period and quantity (and share
@@ -623,9 +658,9 @@ thresholds as (
 slivers as (
 
     select
-        wijken.area_key as parent_key,
-        wijken.period_code,
-        wijken.quantity_code,
+        wijken.area_id as parent_id,
+        wijken.period_id,
+        wijken.quantity_id,
         'pc6' as child_level,
         wijken.amount - coalesce(children.amount, 0) as sliver_amount
 
@@ -633,20 +668,20 @@ slivers as (
     -- the parts are summed before the join: far fewer rows to match
     left join (
         select
-            parent_wijk_key,
-            period_code,
-            quantity_code,
+            parent_wijk_id,
+            period_id,
+            quantity_id,
             sum(amount) as amount
 
         from {{ state }}
-        where parent_wijk_key is not null
-        group by parent_wijk_key, period_code, quantity_code
+        where parent_wijk_id is not null
+        group by parent_wijk_id, period_id, quantity_id
     ) as children
         on
-            wijken.area_key = children.parent_wijk_key
-            and wijken.period_code = children.period_code
-            and wijken.quantity_code = children.quantity_code
-    where wijken.area_key like 'wijk:%'
+            wijken.area_id = children.parent_wijk_id
+            and wijken.period_id = children.period_id
+            and wijken.quantity_id = children.quantity_id
+    where wijken.area_level = 'wijk'
 
 )
 {%- endmacro %}

@@ -112,3 +112,22 @@
 {% macro area_key(level, code, municipality) -%}
     {{ level }} || ':' || {{ code }} || ':' || coalesce({{ municipality }}, '')
 {%- endmacro %}
+
+{#- Compact keys for the suppression rounds: a 64-bit hash of the text area key, a
+    32-bit hash of a quantity (or share pair) code, and YYYYMM for a period (YYYY00 for
+    a year). A hash collision would put two keys on one row and fail the unique index
+    of int_area_quantities_protected and assert_compact_keys_are_distinct. -#}
+{% macro compact_area_id(area_key) -%}
+    hashtextextended({{ area_key }}, 0)
+{%- endmacro %}
+
+{% macro compact_quantity_id(quantity_code) -%}
+    hashtext({{ quantity_code }})
+{%- endmacro %}
+
+{% macro compact_period_id(period_code) -%}
+    (
+        left({{ period_code }}, 4)::integer * 100
+        + coalesce(nullif(substr({{ period_code }}, 6, 2), '')::integer, 0)
+    )
+{%- endmacro %}

@@ -1,6 +1,7 @@
 {#- The rounds aggregate and join the whole state a few times: keep that in memory.
     Row estimates of CTEs are rough; a nested loop over them is never right, and
-    sorting millions of rows for a merge join costs more than hashing them. -#}
+    sorting millions of rows for a merge join costs more than hashing them. The unique
+    index on the compact keys also catches a hash collision (see compact_area_id). -#}
 {{ config(
     materialized='table',
     pre_hook=[
@@ -8,7 +9,7 @@
         "set local enable_nestloop = off",
         "set local enable_mergejoin = off",
     ],
-    indexes=[{'columns': ['area_key', 'period_code', 'quantity_code'], 'unique': true}],
+    indexes=[{'columns': ['area_id', 'period_id', 'quantity_id'], 'unique': true}],
 ) }}
 
 -- Every quantity per area and period with the decision whether it may be published:
@@ -19,6 +20,13 @@
 with
 
 quantities as (
+
+    select * from {{ ref('int_area_quantities') }}
+
+),
+
+-- read again for the output: a CTE read twice is materialised without statistics
+quantities_out as (
 
     select * from {{ ref('int_area_quantities') }}
 
@@ -76,38 +84,24 @@ primary_hidden as (
 
 ),
 
-round_0 as (
+flagged as (
 
     select
-        quantities.area_key,
-        quantities.area_level,
-        quantities.area_code,
-        quantities.municipality_code,
-        quantities.period_code,
-        quantities.period_year,
-        quantities.period_month,
-        quantities.quantity_code,
-        quantities.amount,
-        primary_hidden.area_key is not null as is_hidden,
-        case when primary_hidden.area_key is not null then 'primair' end
-            as hidden_rule,
-        parent_keys.parent_pc4_key,
-        parent_keys.parent_wijk_key,
-        parent_keys.parent_gemeente_key,
-        parent_keys.parent_regio_key,
-        -- a month lies within its year
-        case
-            when quantities.period_month is not null
-                then quantities.period_year::text
-        end as year_period_code
+        quantities.*,
+        primary_hidden.area_key is not null as is_hidden
 
     from quantities
-    left join parent_keys on quantities.area_key = parent_keys.child_key
     left join primary_hidden
         on
             quantities.area_key = primary_hidden.area_key
             and quantities.period_code = primary_hidden.period_code
             and quantities.quantity_code = primary_hidden.quantity_code
+
+),
+
+round_0 as (
+
+    {{ disclosure_state('flagged', 'quantities.is_hidden') }}
 
 ),
 
@@ -130,9 +124,9 @@ round_0 as (
 round_0_hidden as (
 
     select
-        area_key,
-        period_code,
-        quantity_code
+        area_id,
+        period_id,
+        quantity_id
 
     from round_0
     where false
@@ -140,36 +134,42 @@ round_0_hidden as (
 ),
 {%- endif %}
 
--- the base state with everything the rounds hid
+-- every quantity with its decision: the text keys for the marts, the compact ones
+-- for the convergence test
 final as (
 
     select
-        state.area_key,
-        state.area_level,
-        state.area_code,
-        state.municipality_code,
-        state.period_code,
-        state.period_year,
-        state.period_month,
-        state.quantity_code,
-        state.amount,
-        state.is_hidden or hidden.area_key is not null as is_hidden,
+        quantities_out.area_key,
+        quantities_out.area_level,
+        quantities_out.area_code,
+        quantities_out.municipality_code,
+        quantities_out.period_code,
+        quantities_out.period_year,
+        quantities_out.period_month,
+        quantities_out.quantity_code,
+        quantities_out.amount,
+        state.is_hidden or hidden.area_id is not null as is_hidden,
         case
-            when state.is_hidden then state.hidden_rule
-            when hidden.area_key is not null then 'secundair'
+            when state.is_hidden then 'primair'
+            when hidden.area_id is not null then 'secundair'
         end as hidden_rule,
-        state.parent_pc4_key,
-        state.parent_wijk_key,
-        state.parent_gemeente_key,
-        state.parent_regio_key,
-        state.year_period_code
+        state.area_id,
+        state.period_id,
+        state.quantity_id
 
-    from round_0 as state
+    from quantities_out
+    inner join round_0 as state
+        on
+            {{ compact_area_id('quantities_out.area_key') }} = state.area_id
+            and {{ compact_period_id('quantities_out.period_code') }}
+            = state.period_id
+            and {{ compact_quantity_id('quantities_out.quantity_code') }}
+            = state.quantity_id
     left join round_{{ rounds }}_hidden as hidden
         on
-            state.area_key = hidden.area_key
-            and state.period_code = hidden.period_code
-            and state.quantity_code = hidden.quantity_code
+            state.area_id = hidden.area_id
+            and state.period_id = hidden.period_id
+            and state.quantity_id = hidden.quantity_id
 
 )
 

@@ -36,11 +36,17 @@ areas as (
 oriented as (
 
     select
-        area_indicators.*,
-        indicators.indicator_name,
-        indicators.theme,
-        indicators.unit,
-        indicators.is_higher_worse,
+        area_indicators.area_level,
+        area_indicators.area_code,
+        area_indicators.municipality_code,
+        area_indicators.period_code,
+        area_indicators.period_year,
+        area_indicators.period_month,
+        area_indicators.indicator_code,
+        area_indicators.sensitivity_tier,
+        area_indicators.value,
+        area_indicators.is_suppressed,
+        area_indicators.suppression_reason,
         case
             when indicators.is_higher_worse then 1
             when not indicators.is_higher_worse then -1
@@ -52,7 +58,54 @@ oriented as (
 
 ),
 
-compared as (
+-- means and spreads per municipality and per level: aggregated once and joined,
+-- far cheaper than window aggregates that sort every row again
+municipality_stats as (
+
+    select
+        area_level,
+        coalesce(municipality_code, '') as municipality_key,
+        period_code,
+        indicator_code,
+        avg(value) as municipality_mean,
+        stddev_samp(value) as municipality_stddev
+
+    from area_indicators
+    group by area_level, municipality_code, period_code, indicator_code
+
+),
+
+level_stats as (
+
+    select
+        area_level,
+        period_code,
+        indicator_code,
+        avg(value) as parkstad_mean,
+        stddev_samp(value) as parkstad_stddev
+
+    from area_indicators
+    group by area_level, period_code, indicator_code
+
+),
+
+reference_values as (
+
+    select
+        area_level,
+        area_code,
+        period_code,
+        indicator_code,
+        value
+
+    from area_indicators
+    where area_level in ('gemeente', 'regio')
+
+),
+
+-- the two orderings that need a window: the area's previous period, and its rank
+-- among the areas of its level
+ranked as (
 
     select
         oriented.*,
@@ -65,12 +118,6 @@ compared as (
                 oriented.period_month is null
             order by oriented.period_year, oriented.period_month
         ) as previous_value,
-        municipalities.value as municipality_value,
-        parkstad.value as parkstad_value,
-        avg(oriented.value) over per_municipality as municipality_mean,
-        stddev_samp(oriented.value) over per_municipality as municipality_stddev,
-        avg(oriented.value) over per_level as parkstad_mean,
-        stddev_samp(oriented.value) over per_level as parkstad_stddev,
         -- share of the other published areas of this level that do better (ties
         -- count as not better, so a value most areas share never signals)
         case
@@ -86,29 +133,44 @@ compared as (
         end as parkstad_better_share
 
     from oriented
-    left join area_indicators as municipalities
+
+),
+
+compared as (
+
+    select
+        ranked.*,
+        municipalities.value as municipality_value,
+        parkstad.value as parkstad_value,
+        municipality_stats.municipality_mean,
+        municipality_stats.municipality_stddev,
+        level_stats.parkstad_mean,
+        level_stats.parkstad_stddev
+
+    from ranked
+    left join reference_values as municipalities
         on
-            oriented.municipality_code = municipalities.area_code
+            ranked.municipality_code = municipalities.area_code
             and municipalities.area_level = 'gemeente'
-            and oriented.period_code = municipalities.period_code
-            and oriented.indicator_code = municipalities.indicator_code
-    left join area_indicators as parkstad
+            and ranked.period_code = municipalities.period_code
+            and ranked.indicator_code = municipalities.indicator_code
+    left join reference_values as parkstad
         on
             parkstad.area_level = 'regio'
-            and oriented.period_code = parkstad.period_code
-            and oriented.indicator_code = parkstad.indicator_code
-    window
-        per_municipality as (
-            partition by
-                oriented.area_level,
-                oriented.municipality_code,
-                oriented.period_code,
-                oriented.indicator_code
-        ),
-        per_level as (
-            partition by
-                oriented.area_level, oriented.period_code, oriented.indicator_code
-        )
+            and ranked.period_code = parkstad.period_code
+            and ranked.indicator_code = parkstad.indicator_code
+    left join municipality_stats
+        on
+            ranked.area_level = municipality_stats.area_level
+            and coalesce(ranked.municipality_code, '')
+            = municipality_stats.municipality_key
+            and ranked.period_code = municipality_stats.period_code
+            and ranked.indicator_code = municipality_stats.indicator_code
+    left join level_stats
+        on
+            ranked.area_level = level_stats.area_level
+            and ranked.period_code = level_stats.period_code
+            and ranked.indicator_code = level_stats.indicator_code
 
 ),
 
@@ -177,11 +239,11 @@ final as (
         flagged.period_year,
         flagged.period_month,
         flagged.indicator_code,
-        flagged.indicator_name,
-        flagged.theme,
-        flagged.unit,
+        indicators.indicator_name,
+        indicators.theme,
+        indicators.unit,
         flagged.sensitivity_tier,
-        flagged.is_higher_worse,
+        indicators.is_higher_worse,
         flagged.value,
         flagged.is_suppressed,
         flagged.suppression_reason,
@@ -210,6 +272,7 @@ final as (
         areas.centroid_latitude
 
     from flagged
+    inner join indicators on flagged.indicator_code = indicators.indicator_code
     inner join areas
         on
             flagged.area_level = areas.area_level

@@ -31,7 +31,13 @@ indicator_quantities as (
     'area_relations', 'indicators', 'indicator_quantities'
 ) }},
 
-{{ disclosure_quantities('protected', 'remaining') }},
+remaining as (
+
+    {{ disclosure_state('protected', 'quantities.is_hidden') }}
+
+),
+
+{{ disclosure_quantities('remaining', 'remaining') }},
 
 {{ disclosure_slivers('remaining_quantities') }},
 
