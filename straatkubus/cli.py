@@ -201,12 +201,20 @@ def _dbt(settings: Settings, *args: str) -> None:
 
 @app.command()
 def bench(inhabitants: int = typer.Option(1_000_000, help="Inhabitants for the throughput run"),
+          scales: str = typer.Option("256180,2500000,18000000",
+                                     help="Inhabitants of each full build, comma-separated"),
+          requests: int = typer.Option(20, help="Chart-data requests per concurrent user"),
           seed: int = typer.Option(42)) -> None:
-    """Measure generation and load throughput on a cluster of its own; print the figures and
-    write them to BENCHMARKS.md."""
+    """Measure throughput, full and incremental builds, a DuckDB reference and dashboard
+    latency on a cluster and Superset of its own; print the figures and write them to
+    BENCHMARKS.md."""
     from straatkubus.bench import run
 
-    typer.echo(run(inhabitants, seed, _step))
+    try:
+        chosen = tuple(int(part.replace("_", "")) for part in scales.split(","))
+    except ValueError:
+        raise typer.BadParameter(f"{scales!r}: use e.g. 256180,2500000", param_hint="--scales") from None
+    typer.echo(run(inhabitants, seed, _step, scales=chosen, requests_per_user=requests))
 
 
 # --- superset ----------------------------------------------------------------------------

@@ -1,5 +1,11 @@
+{#- Row estimates after the joins and windows are rough; a nested loop over them is
+    never right here (see int_area_quantities_protected). -#}
 {{ config(
     materialized='table',
+    pre_hook=[
+        "set local enable_nestloop = off",
+        "set local enable_mergejoin = off",
+    ],
     indexes=[
         {'columns': ['municipality_code', 'area_level', 'period_code', 'indicator_code']},
         {'columns': ['area_level', 'period_code', 'indicator_code']},

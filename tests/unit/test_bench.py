@@ -1,0 +1,72 @@
+"""The benchmark's arithmetic and report (no timing here: the figures are BENCHMARKS.md's)."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import pytest
+
+from straatkubus import bench
+from straatkubus.bench import Build, Figure
+
+
+def test_scaling_exponent_is_one_for_linear_growth() -> None:
+    small, large = Build(1_000_000, 100.0, 0, []), Build(2_500_000, 250.0, 0, [])
+    assert bench.scaling_exponent(small, large) == pytest.approx(1.0)
+    quadratic = Build(2_500_000, 100.0 * 2.5**2, 0, [])
+    assert bench.scaling_exponent(small, quadratic) == pytest.approx(2.0)
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert bench.percentile(values, 0.5) == 50.0
+    assert bench.percentile(values, 0.95) == 95.0
+    assert bench.percentile([3.0], 0.95) == 3.0
+
+
+def test_tiles_cover_the_inhabitants() -> None:
+    assert bench.tiles_for(bench.PARKSTAD_INHABITANTS) == 0
+    assert bench.tiles_for(1_000_000) == 3
+    assert (bench.tiles_for(18_000_000) + 1) * bench.PARKSTAD_INHABITANTS >= 18_000_000
+
+
+def test_memory_counts_shared_buffers_once() -> None:
+    def process(rss: int, shared: int) -> SimpleNamespace:
+        return SimpleNamespace(memory_info=lambda: SimpleNamespace(rss=rss, shared=shared))
+
+    processes = [process(1000, 800), process(900, 800), process(100, 0)]
+    assert bench.memory_in_use(processes) == 200 + 100 + 100 + 800
+
+
+def test_figures_hold_every_measure_and_the_estimate_for_the_netherlands() -> None:
+    builds = [Build(256_180, 50.0, 2**30, [("fct_area_signals", 9.0)]),
+              Build(1_000_000, 200.0, 3 * 2**30, [("int_area_quantities_protected", 40.0)])]
+    figures = bench.build_figures(builds, duckdb_seconds=5.0, duckdb_rows=2_000_000,
+                                  incremental=(30_000, 2.0), load_rate=20_000.0)
+    measures = [figure.measure for figure in figures]
+    assert measures[:2] == ["full build, 256,180 inhabitants", "full build, 1,000,000 inhabitants"]
+    exponent = next(f for f in figures if f.measure == "scaling exponent")
+    assert float(exponent.value) == pytest.approx(math.log(4) / math.log(1_000_000 / 256_180), abs=0.01)
+    assert any(m.startswith("full build, 18,000,000") for m in measures)
+    assert "4 % of the full build" in next(f for f in figures if f.measure == "incremental refresh").value
+    assert "build / DuckDB = 10" in next(f for f in figures if f.measure == "DuckDB reference").value
+    assert next(f for f in figures if f.measure == "peak memory of the build").value == "3.0 GiB"
+
+
+def test_report_names_machine_and_command() -> None:
+    text = bench.report([Figure("generation", "1 rows/s", "detail")], "straatkubus bench", ["A note."])
+    assert "Machine: " in text and "cores" in text
+    assert "Command: `straatkubus bench`" in text
+    assert "| generation | 1 rows/s | detail |" in text
+    assert text.rstrip().endswith("A note.")
+
+
+def test_map_query_context_gets_the_dataset_of_the_chart() -> None:
+    context = bench.map_query_context(lambda uuid: {"id": 7, "datasource_id": 42, "uuid": uuid})
+    assert context["datasource"]["id"] == 42
+    assert context["queries"], "the map chart has a saved query"
+
+
+def test_the_municipality_user_has_the_municipality_role() -> None:
+    assert bench.MUNICIPALITY_ROLE in bench.municipality_user()["roles"]
