@@ -528,10 +528,11 @@ def build_figures(builds: list[Build], duckdb_seconds: float, duckdb_rows: int,
                               f"{100 * seconds / first.seconds:.0f} % of the full build",
                               f"after one new month ({NEW_MONTH}, {rows:,} event rows) at "
                               f"{first.inhabitants:,} inhabitants"))
-    figures.append(Figure("DuckDB reference", f"{duckdb_seconds:,.1f} s; build / DuckDB = "
-                          f"{first.seconds / duckdb_seconds:,.0f}",
-                          f"key aggregations over the same {duckdb_rows:,} raw rows at "
-                          f"{first.inhabitants:,} inhabitants, same run"))
+    if duckdb_seconds:
+        figures.append(Figure("DuckDB reference", f"{duckdb_seconds:,.1f} s; build / DuckDB = "
+                              f"{first.seconds / duckdb_seconds:,.0f}",
+                              f"key aggregations over the same {duckdb_rows:,} raw rows at "
+                              f"{first.inhabitants:,} inhabitants, same run"))
     figures.append(Figure("peak memory of the build", _gib(max(b.peak_memory for b in builds)),
                           "dbt and PostgreSQL, shared buffers counted once"))
     return figures
@@ -543,18 +544,31 @@ def run(inhabitants: int, seed: int, progress: Progress, scales: tuple[int, ...]
     from straatkubus.generate import generate
 
     settings = bench_settings(max(inhabitants, *scales))
-    cluster.init(settings)
-    cluster.start(settings)
+    command = "straatkubus " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "straatkubus bench"
     figures: list[Figure] = []
     builds: list[Build] = []
     load_rate = 0.0
     incremental = None
     duckdb_seconds, duckdb_rows = 0.0, 0
+
+    def write(extra: tuple[str, ...] = ()) -> str:
+        """BENCHMARKS.md with every figure so far (after each step: a long run that is
+        stopped keeps what it measured)."""
+        done = sorted(builds, key=lambda build: build.inhabitants)
+        shown = figures + (build_figures(done, duckdb_seconds, duckdb_rows, incremental,
+                                         load_rate) if done else [])
+        text = report(shown, command, [*(notes or []), *extra])
+        (REPO / "BENCHMARKS.md").write_text(text)
+        return text
+
+    cluster.init(settings)
+    cluster.start(settings)
     try:
         fresh_warehouse(settings)
         throughput = dataclasses.replace(settings, tiles=tiles_for(inhabitants))
         figures += generate_and_load(throughput, inhabitants, seed, progress)
         load_rate = float(figures[-1].value.split()[0].replace(",", ""))
+        write()
         # the throughput run's warehouse first (it is loaded), then every other scale
         order = [inhabitants] if inhabitants in scales else []
         order += [scale for scale in sorted(set(scales)) if scale != inhabitants]
@@ -569,15 +583,16 @@ def run(inhabitants: int, seed: int, progress: Progress, scales: tuple[int, ...]
                          seed=seed)
                 load_folder(at_scale, out)
             builds.append(full_build(at_scale, scale, progress))
+            write()
             if scale == min(scales):
                 duckdb_seconds, duckdb_rows = duckdb_reference(at_scale, progress)
                 figures += dashboard_latency(at_scale, progress, requests_per_user)
                 incremental = incremental_refresh(at_scale, scale, seed, progress)
-        builds.sort(key=lambda build: build.inhabitants)
-        figures += build_figures(builds, duckdb_seconds, duckdb_rows, incremental, load_rate)
+                write()
+    except BaseException as error:
+        write((f"Stopped before the end ({type(error).__name__}: {error}); the figures above "
+               "are those measured until then.",))
+        raise
     finally:
         cluster.stop(settings)
-    command = "straatkubus " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "straatkubus bench"
-    text = report(figures, command, notes or [])
-    (REPO / "BENCHMARKS.md").write_text(text)
-    return text
+    return write()
