@@ -29,11 +29,28 @@
 -#}
 
 
-{#- The CTE `<name>_quantities`: the state plus the complement (denominator minus
-    numerator) of every share as a quantity of its own, each with its threshold. -#}
+{#- The CTEs `<name>_numerators` and `<name>_quantities`: the state plus the
+    complement (denominator minus numerator) of every share as a quantity of its own,
+    each with its threshold. Each numerator is paired with its denominator's quantity
+    first, behind a materialisation fence: joining numerators and denominators on area
+    and period alone (a plan the planner may choose) makes every quantity of an area
+    meet every other, a result 57 times the state. -#}
 {% macro disclosure_quantities(state, name) -%}
 {%- set parents = ['parent_pc4_id', 'parent_wijk_id', 'parent_gemeente_id',
                    'parent_regio_id'] %}
+{{ name }}_numerators as materialized (
+
+    select
+        numerators.*,
+        share_pairs.pair_id,
+        share_pairs.denominator_quantity_id
+
+    from {{ state }} as numerators
+    inner join share_pairs
+        on numerators.quantity_id = share_pairs.numerator_quantity_id
+
+),
+
 {{ name }}_quantities as (
 
     select
@@ -60,7 +77,7 @@
         numerators.area_id,
         numerators.area_level,
         numerators.period_id,
-        share_pairs.pair_id as quantity_id,
+        numerators.pair_id as quantity_id,
         denominators.amount - numerators.amount as amount,
         numerators.is_hidden or denominators.is_hidden as is_hidden,
         {%- for parent in parents %}
@@ -70,15 +87,13 @@
         null::integer as partition_of_quantity_id,
         thresholds.threshold
 
-    from {{ state }} as numerators
-    inner join share_pairs
-        on numerators.quantity_id = share_pairs.numerator_quantity_id
+    from {{ name }}_numerators as numerators
     inner join {{ state }} as denominators
         on
             numerators.area_id = denominators.area_id
             and numerators.period_id = denominators.period_id
-            and share_pairs.denominator_quantity_id = denominators.quantity_id
-    inner join thresholds on share_pairs.pair_id = thresholds.quantity_id
+            and numerators.denominator_quantity_id = denominators.quantity_id
+    inner join thresholds on numerators.pair_id = thresholds.quantity_id
 
 )
 {%- endmacro %}
