@@ -1,5 +1,8 @@
+{#- Sorting both sides of the quantity self-join for a merge join costs more than
+    hashing them. -#}
 {{ config(
     materialized='table',
+    pre_hook=["set local enable_mergejoin = off"],
     indexes=[{'columns': ['numerator_area_key', 'period_code']}],
 ) }}
 
