@@ -1,14 +1,12 @@
+{#- Superset reads fct_area_signals, not this model: no indexes (uniqueness is a data
+    test). The two reads of the protected quantities are two CTEs, so that both are
+    inlined with their statistics; even so the planner prefers a nested loop and merge
+    joins over the 1.5 M rows, where hashing them is several times faster. -#}
 {{ config(
     materialized='table',
-    indexes=[
-        {
-            'columns': [
-                'area_level', 'area_code', 'municipality_code', 'period_code',
-                'indicator_code',
-            ],
-            'unique': true,
-        },
-        {'columns': ['municipality_code', 'area_level', 'period_code']},
+    pre_hook=[
+        "set local enable_nestloop = off",
+        "set local enable_mergejoin = off",
     ],
 ) }}
 
@@ -23,7 +21,13 @@ cells as (
 
 ),
 
-protected as (
+numerator_states as (
+
+    select * from {{ ref('int_area_quantities_protected') }}
+
+),
+
+denominator_states as (
 
     select * from {{ ref('int_area_quantities_protected') }}
 
@@ -56,12 +60,12 @@ decided as (
 
     from cells
     inner join indicators on cells.indicator_code = indicators.indicator_code
-    inner join protected as numerators
+    inner join numerator_states as numerators
         on
             cells.numerator_area_key = numerators.area_key
             and cells.period_code = numerators.period_code
             and cells.numerator_quantity_code = numerators.quantity_code
-    left join protected as denominators
+    left join denominator_states as denominators
         on
             cells.numerator_area_key = denominators.area_key
             and cells.denominator_period_code = denominators.period_code

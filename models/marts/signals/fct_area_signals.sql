@@ -38,8 +38,39 @@ areas as (
 
 ),
 
+-- the municipalities' and Parkstad's own values, read apart from area_indicators (a
+-- CTE read twice is materialised, here with all its rows)
+reference_values as (
+
+    select
+        area_level,
+        area_code,
+        period_code,
+        indicator_code,
+        value
+
+    from {{ ref('fct_area_indicators') }}
+    where area_level in ('gemeente', 'regio')
+
+),
+
 -- +1 where a higher value is worse, -1 where lower is worse, null for neutral figures
-oriented as (
+polarities as (
+
+    select
+        indicator_code,
+        case
+            when is_higher_worse then 1
+            when not is_higher_worse then -1
+        end as polarity
+
+    from indicators
+
+),
+
+-- the area's previous period: the one window over every row (area code first: it
+-- tells most rows apart in the sort's first key); read twice below, so materialised
+lagged as (
 
     select
         area_indicators.area_level,
@@ -53,92 +84,77 @@ oriented as (
         area_indicators.value,
         area_indicators.is_suppressed,
         area_indicators.suppression_reason,
-        case
-            when indicators.is_higher_worse then 1
-            when not indicators.is_higher_worse then -1
-        end as polarity
-
-    from area_indicators
-    inner join indicators
-        on area_indicators.indicator_code = indicators.indicator_code
-
-),
-
--- means and spreads per municipality and per level: aggregated once and joined,
--- far cheaper than window aggregates that sort every row again
-municipality_stats as (
-
-    select
-        area_level,
-        coalesce(municipality_code, '') as municipality_key,
-        period_code,
-        indicator_code,
-        avg(value) as municipality_mean,
-        stddev_samp(value) as municipality_stddev
-
-    from area_indicators
-    group by area_level, municipality_code, period_code, indicator_code
-
-),
-
-level_stats as (
-
-    select
-        area_level,
-        period_code,
-        indicator_code,
-        avg(value) as parkstad_mean,
-        stddev_samp(value) as parkstad_stddev
-
-    from area_indicators
-    group by area_level, period_code, indicator_code
-
-),
-
-reference_values as (
-
-    select
-        area_level,
-        area_code,
-        period_code,
-        indicator_code,
-        value
-
-    from area_indicators
-    where area_level in ('gemeente', 'regio')
-
-),
-
--- the two orderings that need a window: the area's previous period, and its rank
--- among the areas of its level
-ranked as (
-
-    select
-        oriented.*,
-        lag(oriented.value) over (
+        polarities.polarity,
+        lag(area_indicators.value) over (
             partition by
-                oriented.area_level,
-                oriented.area_code,
-                oriented.municipality_code,
-                oriented.indicator_code,
-                oriented.period_month is null
-            order by oriented.period_year, oriented.period_month
-        ) as previous_value,
+                area_indicators.area_code,
+                area_indicators.area_level,
+                area_indicators.municipality_code,
+                area_indicators.indicator_code,
+                area_indicators.period_month is null
+            order by area_indicators.period_year, area_indicators.period_month
+        ) as previous_value
+
+    from area_indicators
+    inner join polarities
+        on area_indicators.indicator_code = polarities.indicator_code
+
+),
+
+-- the comparisons among the areas of a level concern published values only, a
+-- quarter of the rows: the rank, and the standard scores from the mean and spread
+-- per municipality and per level, as windows over one sort order
+valued as (
+
+    select
+        lagged.*,
         -- share of the other published areas of this level that do better (ties
         -- count as not better, so a value most areas share never signals)
-        case
-            when oriented.value is not null
-                then percent_rank() over (
-                    partition by
-                        oriented.area_level,
-                        oriented.period_code,
-                        oriented.indicator_code,
-                        oriented.value is null
-                    order by oriented.polarity * oriented.value
-                )
-        end as parkstad_better_share
+        percent_rank() over (
+            levels order by lagged.polarity * lagged.value
+        ) as parkstad_better_share,
+        round(
+            (lagged.value - avg(lagged.value) over municipalities)
+            / nullif(stddev_samp(lagged.value) over municipalities, 0),
+            2
+        )::numeric(8, 2) as z_score_municipality,
+        round(
+            (lagged.value - avg(lagged.value) over levels)
+            / nullif(stddev_samp(lagged.value) over levels, 0),
+            2
+        )::numeric(8, 2) as z_score_parkstad
 
-    from oriented
+    from lagged
+    where lagged.value is not null
+    window
+        levels as (
+            partition by lagged.indicator_code, lagged.period_code, lagged.area_level
+        ),
+        municipalities as (
+            partition by
+                lagged.indicator_code,
+                lagged.period_code,
+                lagged.area_level,
+                lagged.municipality_code
+        )
+
+),
+
+-- a value that is not published has no rank and no standard scores
+ranked as (
+
+    select * from valued
+
+    union all
+
+    select
+        lagged.*,
+        null::double precision as parkstad_better_share,
+        null::numeric(8, 2) as z_score_municipality,
+        null::numeric(8, 2) as z_score_parkstad
+
+    from lagged
+    where lagged.value is null
 
 ),
 
@@ -147,11 +163,7 @@ compared as (
     select
         ranked.*,
         municipalities.value as municipality_value,
-        parkstad.value as parkstad_value,
-        municipality_stats.municipality_mean,
-        municipality_stats.municipality_stddev,
-        level_stats.parkstad_mean,
-        level_stats.parkstad_stddev
+        parkstad.value as parkstad_value
 
     from ranked
     left join reference_values as municipalities
@@ -165,18 +177,6 @@ compared as (
             parkstad.area_level = 'regio'
             and ranked.period_code = parkstad.period_code
             and ranked.indicator_code = parkstad.indicator_code
-    left join municipality_stats
-        on
-            ranked.area_level = municipality_stats.area_level
-            and coalesce(ranked.municipality_code, '')
-            = municipality_stats.municipality_key
-            and ranked.period_code = municipality_stats.period_code
-            and ranked.indicator_code = municipality_stats.indicator_code
-    left join level_stats
-        on
-            ranked.area_level = level_stats.area_level
-            and ranked.period_code = level_stats.period_code
-            and ranked.indicator_code = level_stats.indicator_code
 
 ),
 
@@ -195,17 +195,7 @@ scored as (
         )::numeric(12, 1) as index_municipality,
         round(
             100.0 * compared.value / nullif(compared.parkstad_value, 0), 1
-        )::numeric(12, 1) as index_parkstad,
-        round(
-            (compared.value - compared.municipality_mean)
-            / nullif(compared.municipality_stddev, 0),
-            2
-        )::numeric(8, 2) as z_score_municipality,
-        round(
-            (compared.value - compared.parkstad_mean)
-            / nullif(compared.parkstad_stddev, 0),
-            2
-        )::numeric(8, 2) as z_score_parkstad
+        )::numeric(12, 1) as index_parkstad
 
     from compared
 
