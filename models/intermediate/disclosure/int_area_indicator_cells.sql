@@ -3,7 +3,6 @@
 {{ config(
     materialized='table',
     pre_hook=["set local enable_mergejoin = off"],
-    indexes=[{'columns': ['numerator_area_key', 'period_code']}],
 ) }}
 
 -- Every indicator cell (area, period, indicator) before any suppression: its true
