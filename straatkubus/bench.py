@@ -5,10 +5,12 @@ the tests'), starts every scale from an empty warehouse, and stops what it start
 measures, in one run:
 
 - generation and load throughput at `--inhabitants`;
-- the full build (`dbt build`: seeds, models, unit and data tests, raw to published marts)
-  at each of `--scales`, its peak memory, and the scaling exponent between the two largest;
-- the incremental refresh after one new month of event deliveries, as a fraction of the
-  full build (at the smallest scale);
+- the full build (`straatkubus build --full`: seeds, models, unit and data tests, raw to
+  published marts) at each of `--scales`, its peak memory, and the scaling exponent
+  between the two largest;
+- the incremental refresh after one new month of event deliveries (the build
+  `straatkubus build` then plans: that month's year), as a fraction of the full build
+  (at the smallest scale);
 - a DuckDB reference: the key aggregations of the build over the same raw rows, in DuckDB,
   side by side with the build;
 - the latency of the map's chart-data request through Superset's REST API as a
@@ -192,23 +194,30 @@ def peak_memory(settings: Settings, root: Callable[[], psutil.Process | None]) -
         thread.join()
 
 
-def run_dbt(settings: Settings, *args: str) -> tuple[float, int, dict[str, Any]]:
-    """`dbt <args>` against the benchmark warehouse: (seconds, peak memory, run results)."""
+def run_build(settings: Settings, full: bool) -> tuple[float, int, dict[str, Any]]:
+    """The build `straatkubus build` would run, on the benchmark warehouse: (seconds
+    including the planning, peak memory, dbt's run results)."""
+    from straatkubus import builds
+
+    started = time.perf_counter()
+    plan = builds.plan(settings, full=full)
+    if plan.scope != ("full" if full else "years"):
+        raise RuntimeError(f"expected a {'full' if full else 'by-year'} build: {plan.describe()}")
     target = settings.state_dir / "dbt-target"
-    env = {**os.environ, **settings.dbt_env(), "DBT_TARGET_PATH": str(target),
+    env = {**os.environ, **settings.dbt_env(), **plan.dbt_env(), "DBT_TARGET_PATH": str(target),
            "DBT_LOG_PATH": str(settings.state_dir / "dbt-logs")}
-    command = [str(Path(sys.executable).with_name("dbt")), *args, "--project-dir", str(REPO),
+    command = [str(Path(sys.executable).with_name("dbt")), *plan.dbt_args(), "--project-dir", str(REPO),
                "--profiles-dir", str(REPO / "profiles")]
     log = settings.state_dir / "dbt-bench.log"
     process: list[psutil.Process | None] = [None]
-    started = time.perf_counter()
     with open(log, "a") as handle, peak_memory(settings, lambda: process[0]) as peak:
         child = subprocess.Popen(command, env=env, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT)
         process[0] = psutil.Process(child.pid)
         returncode = child.wait()
     seconds = time.perf_counter() - started
     if returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(args)} failed; see {log}")
+        raise RuntimeError(f"dbt {' '.join(plan.dbt_args())} failed; see {log}")
+    builds.record(settings, plan)
     return seconds, peak[0], json.loads((target / "run_results.json").read_text())
 
 
@@ -219,23 +228,23 @@ def slowest_nodes(run_results: dict[str, Any], count: int = 5) -> list[tuple[str
 
 
 def full_build(settings: Settings, inhabitants: int, progress: Progress) -> Build:
-    progress(f"full build (dbt build) at {inhabitants:,} inhabitants")
-    seconds, peak, results = run_dbt(settings, "build", "--full-refresh")
+    progress(f"full build at {inhabitants:,} inhabitants")
+    seconds, peak, results = run_build(settings, full=True)
     return Build(inhabitants, seconds, peak, slowest_nodes(results))
 
 
 def incremental_refresh(settings: Settings, inhabitants: int, seed: int,
                         progress: Progress) -> tuple[int, float]:
-    """Deliver one new month of events, load it and `dbt build` again: (rows, seconds)."""
+    """Deliver one new month of events, load it and build again: (rows, seconds)."""
     from straatkubus.generate import generate
 
     out = settings.state_dir / "deliveries-month"
     shutil.rmtree(out, ignore_errors=True)
-    progress(f"one new month of event deliveries ({NEW_MONTH}), then dbt build")
+    progress(f"one new month of event deliveries ({NEW_MONTH}), then the build it needs")
     generate(settings.shared_data_dir, out, scale=inhabitants / PARKSTAD_INHABITANTS, seed=seed,
              month=NEW_MONTH)
     loaded, _, _ = load_folder(settings, out)
-    seconds, _, _ = run_dbt(settings, "build")
+    seconds, _, _ = run_build(settings, full=False)
     return loaded, seconds
 
 

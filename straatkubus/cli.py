@@ -161,13 +161,24 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
 
 
 @app.command()
-def build(select: str = typer.Option(None, help="dbt selector, e.g. 'marts'")) -> None:
-    """Run `dbt build` (seeds, models, unit and data tests) against the warehouse; then empty
+def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
+          select: str = typer.Option(None, help="Only this dbt selector, e.g. 'marts' "
+                                     "(not recorded as a build)")) -> None:
+    """Run `dbt build` (seeds, models, unit and data tests) against the warehouse: in full,
+    or, when only event deliveries are new, for the years they concern; then empty
     Superset's result cache, so dashboards show the new figures."""
-    from straatkubus import superset
+    from straatkubus import builds, superset
 
     settings = Settings.from_env()
-    _dbt(settings, "build", *(["--select", select] if select else []))
+    if select:
+        _dbt(settings, "build", "--select", select, env={builds.REBUILD_YEARS_ENV: ""})
+    else:
+        plan = builds.plan(settings, full=full)
+        typer.echo(plan.describe())
+        if plan.scope == "none":
+            return
+        _dbt(settings, *plan.dbt_args(), env=plan.dbt_env())
+        builds.record(settings, plan)
     superset.clear_result_cache(settings)
 
 
@@ -188,8 +199,8 @@ def audit(examples: int = typer.Option(10, help="Examples shown per broken rule"
         _fail(f"disclosure audit failed: {report.finding_count} finding(s)")
 
 
-def _dbt(settings: Settings, *args: str) -> None:
-    env = {**os.environ, **settings.dbt_env(),
+def _dbt(settings: Settings, *args: str, env: dict[str, str] | None = None) -> None:
+    env = {**os.environ, **settings.dbt_env(), **(env or {}),
            "DBT_TARGET_PATH": str(settings.state_dir / "dbt-target"),
            "DBT_LOG_PATH": str(settings.state_dir / "dbt-logs")}
     dbt = Path(sys.executable).with_name("dbt")
@@ -266,7 +277,7 @@ def demo(scale: float = typer.Option(1.0, help="Fraction of the real Parkstad po
     _step("validating (Great Expectations) and loading deliveries")
     load(settings.deliveries_dir)
     _step("dbt build")
-    build(select=None)
+    build(full=False, select=None)
     _step(f"Superset on {settings.superset_url}")
     superset_up()
     _step("deploying dashboards, roles, row-level security and demo users")

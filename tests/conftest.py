@@ -30,16 +30,18 @@ from straatkubus import cluster  # noqa: E402
 from straatkubus.settings import Settings  # noqa: E402
 
 TEST_SCALE = 0.15  # about 38 thousand inhabitants: every municipality, quick to build
+TEST_SEED = 7
 
 
-def run_cli(*args: str) -> None:
-    """Run the real command line in-process; fail the test on a non-zero exit."""
+def run_cli(*args: str) -> str:
+    """Run the real command line in-process; fail the test on a non-zero exit. Its output."""
     from typer.testing import CliRunner
 
     from straatkubus.cli import app
 
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, f"straatkubus {' '.join(args)}:\n{result.output}"
+    return result.output
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +63,8 @@ def warehouse(postgres: Settings) -> Settings:
     cluster.drop_database(postgres, postgres.pg_database)
     cluster.ensure_databases(postgres)
     deliveries = postgres.state_dir / "deliveries"
-    run_cli("generate", "--scale", str(TEST_SCALE), "--seed", "7", "--out", str(deliveries))
+    run_cli("generate", "--scale", str(TEST_SCALE), "--seed", str(TEST_SEED), "--out",
+            str(deliveries))
     run_cli("load", str(deliveries))
     run_cli("build")
     return postgres

@@ -1,19 +1,26 @@
 {#- Sorting both sides of the quantity self-join for a merge join costs more than
     hashing them. -#}
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='period_year',
+    on_schema_change='fail',
     pre_hook=["set local enable_mergejoin = off"],
 ) }}
 
 -- Every indicator cell (area, period, indicator) before any suppression: its true
 -- numerator, denominator and group size, the thresholds that apply to it, and the
 -- primary rule it breaks, if any. Monthly cells exist for event indicators; their
--- denominator is the year's (inhabitants or dwellings on 1 January).
+-- denominator is the year's (inhabitants or dwellings on 1 January). Incremental by
+-- year: see macros/incremental.sql.
 with
 
 quantities as (
 
     select * from {{ ref('int_area_quantities') }}
+    {%- if is_incremental() %}
+        where {{ in_rebuilt_years('period_year') }}
+    {%- endif %}
 
 ),
 

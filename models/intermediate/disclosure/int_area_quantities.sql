@@ -2,7 +2,10 @@
 -- The quantity columns are generated lists, which sqlfluff cannot lay out:
 -- noqa: disable=LT02,AM06
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='period_year',
+    on_schema_change='fail',
     indexes=[{'columns': ['area_key', 'period_code', 'quantity_code'], 'unique': true}],
 ) }}
 
@@ -11,6 +14,7 @@
 -- insurer figures) are placed in the wijk holding most of the PC6 part's addresses;
 -- the parts then roll up to every level in one pass. Yearly periods carry every
 -- quantity; monthly periods carry the event quantities at var('monthly_levels').
+-- Incremental by year: see macros/incremental.sql.
 {%- set address_quantities = quantity_columns(ref('int_address_quantities')) %}
 {%- set event_quantities = quantity_columns(ref('int_pc6_event_quantities')) %}
 {%- set care_quantities = quantity_columns(ref('int_pc6_care_quantities')) %}
@@ -20,6 +24,9 @@ with
 address_quantities as (
 
     select * from {{ ref('int_address_quantities') }}
+    {%- if is_incremental() %}
+        where {{ in_rebuilt_years('period_year') }}
+    {%- endif %}
 
 ),
 
@@ -32,12 +39,18 @@ address_wijken as (
 event_quantities as (
 
     select * from {{ ref('int_pc6_event_quantities') }}
+    {%- if is_incremental() %}
+        where {{ in_rebuilt_years('period_year') }}
+    {%- endif %}
 
 ),
 
 care_quantities as (
 
     select * from {{ ref('int_pc6_care_quantities') }}
+    {%- if is_incremental() %}
+        where {{ in_rebuilt_years('period_year') }}
+    {%- endif %}
 
 ),
 

@@ -3,7 +3,10 @@
     sorting millions of rows for a merge join costs more than hashing them. The unique
     index on the compact keys also catches a hash collision (see compact_area_id). -#}
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='period_year',
+    on_schema_change='fail',
     pre_hook=[
         "set local work_mem = '256MB'",
         "set local enable_nestloop = off",
@@ -17,11 +20,15 @@
 -- suppression so that it cannot be recovered by differencing ('secundair'); see
 -- macros/secondary_suppression.sql. var('secondary_suppression_rounds') rounds run;
 -- the test assert_secondary_suppression_converged fails the build if more are needed.
+-- Incremental by year (suppression never crosses a year): see macros/incremental.sql.
 with
 
 quantities as (
 
     select * from {{ ref('int_area_quantities') }}
+    {%- if is_incremental() %}
+        where {{ in_rebuilt_years('period_year') }}
+    {%- endif %}
 
 ),
 
@@ -29,12 +36,18 @@ quantities as (
 quantities_out as (
 
     select * from {{ ref('int_area_quantities') }}
+    {%- if is_incremental() %}
+        where {{ in_rebuilt_years('period_year') }}
+    {%- endif %}
 
 ),
 
 cells as (
 
     select * from {{ ref('int_area_indicator_cells') }}
+    {%- if is_incremental() %}
+        where {{ in_rebuilt_years('period_year') }}
+    {%- endif %}
 
 ),
 

@@ -3,7 +3,10 @@
     inlined with their statistics; even so the planner prefers a nested loop and merge
     joins over the 1.5 M rows, where hashing them is several times faster. -#}
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='period_year',
+    on_schema_change='fail',
     pre_hook=[
         "set local enable_nestloop = off",
         "set local enable_mergejoin = off",
@@ -12,24 +15,33 @@
 
 -- The published indicators: one row per area, period and indicator at every level,
 -- after primary and secondary suppression and rounding. A withheld cell shows no
--- number, only its Dutch reason.
+-- number, only its Dutch reason. Incremental by year: see macros/incremental.sql.
 with
 
 cells as (
 
     select * from {{ ref('int_area_indicator_cells') }}
+    {%- if is_incremental() %}
+        where {{ in_rebuilt_years('period_year') }}
+    {%- endif %}
 
 ),
 
 numerator_states as (
 
     select * from {{ ref('int_area_quantities_protected') }}
+    {%- if is_incremental() %}
+        where {{ in_rebuilt_years('period_year') }}
+    {%- endif %}
 
 ),
 
 denominator_states as (
 
     select * from {{ ref('int_area_quantities_protected') }}
+    {%- if is_incremental() %}
+        where {{ in_rebuilt_years('period_year') }}
+    {%- endif %}
 
 ),
 

@@ -1,7 +1,10 @@
 {#- Row estimates after the joins and windows are rough; a nested loop over them is
     never right here (see int_area_quantities_protected). -#}
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='period_year',
+    on_schema_change='fail',
     pre_hook=[
         "set local enable_nestloop = off",
         "set local enable_mergejoin = off",
@@ -17,12 +20,17 @@
 -- the areas of the same level), and whether it signals: in the worst decile of
 -- Parkstad, or risen sharply in the unfavourable direction. A suppressed value never
 -- signals. Summing is_signal over the indicators a user ticks gives the number of
--- signals per area; averaging risk_score gives a combined score.
+-- signals per area; averaging risk_score gives a combined score. Incremental by year
+-- (macros/incremental.sql): a rebuilt year and the next, whose changes compare with it.
 with
 
 area_indicators as (
 
     select * from {{ ref('fct_area_indicators') }}
+    -- the year before only for the previous period of the year's first one
+    {%- if is_incremental() %}
+        where {{ in_rebuilt_years('period_year', preceding=1, following=1) }}
+    {%- endif %}
 
 ),
 
@@ -50,7 +58,11 @@ reference_values as (
         value
 
     from {{ ref('fct_area_indicators') }}
-    where area_level in ('gemeente', 'regio')
+    where
+        area_level in ('gemeente', 'regio')
+        {%- if is_incremental() %}
+            and {{ in_rebuilt_years('period_year', following=1) }}
+        {%- endif %}
 
 ),
 
@@ -125,7 +137,11 @@ valued as (
         )::numeric(8, 2) as z_score_parkstad
 
     from lagged
-    where lagged.value is not null
+    where
+        lagged.value is not null
+        {%- if is_incremental() %}
+            and {{ in_rebuilt_years('lagged.period_year', following=1) }}
+        {%- endif %}
     window
         levels as (
             partition by lagged.indicator_code, lagged.period_code, lagged.area_level
@@ -154,7 +170,11 @@ ranked as (
         null::numeric(8, 2) as z_score_parkstad
 
     from lagged
-    where lagged.value is null
+    where
+        lagged.value is null
+        {%- if is_incremental() %}
+            and {{ in_rebuilt_years('lagged.period_year', following=1) }}
+        {%- endif %}
 
 ),
 
@@ -244,17 +264,17 @@ final as (
         flagged.is_suppressed,
         flagged.suppression_reason,
         -- reference values, shown with published cells only
-        case
+        (case
             when not flagged.is_suppressed then flagged.previous_value
-        end as previous_value,
+        end)::numeric(16, 1) as previous_value,
         flagged.value_change,
         flagged.change_pct,
-        case
+        (case
             when not flagged.is_suppressed then flagged.municipality_value
-        end as municipality_value,
-        case
+        end)::numeric(16, 1) as municipality_value,
+        (case
             when not flagged.is_suppressed then flagged.parkstad_value
-        end as parkstad_value,
+        end)::numeric(16, 1) as parkstad_value,
         flagged.index_municipality,
         flagged.index_parkstad,
         flagged.z_score_municipality,

@@ -1,11 +1,15 @@
 {{ config(
-    materialized='table',
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='period_year',
+    on_schema_change='fail',
     indexes=[{'columns': ['viewer_municipality_code', 'period_code', 'indicator_code']}],
 ) }}
 
 -- The border zone: for each municipality (the viewer), the PC6 areas of its neighbours
 -- within var('border_zone_distance_m') of its boundary, with their openbaar signals, so
 -- that a municipality sees what happens just across its border and nothing more.
+-- Incremental by year: see macros/incremental.sql.
 with
 
 neighbours as (
@@ -17,7 +21,12 @@ neighbours as (
 signals as (
 
     select * from {{ ref('fct_area_signals') }}
-    where area_level = 'pc6' and sensitivity_tier = 'openbaar'
+    where
+        area_level = 'pc6'
+        and sensitivity_tier = 'openbaar'
+        {%- if is_incremental() %}
+            and {{ in_rebuilt_years('period_year') }}
+        {%- endif %}
 
 ),
 

@@ -6,7 +6,7 @@ with
 quantities as (
 
     select * from {{ ref('int_area_quantities') }}
-    where period_month is null
+    where period_month is null and {{ in_rebuilt_years('period_year') }}
 
 ),
 

@@ -7,7 +7,7 @@ with
 published as (
 
     select * from {{ ref('fct_area_indicators') }}
-    where not is_suppressed
+    where not is_suppressed and {{ in_rebuilt_years('period_year') }}
 
 ),
 

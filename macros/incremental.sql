@@ -1,0 +1,54 @@
+{#- Incremental builds by year. Disclosure control never crosses a year, so when only
+    event deliveries are new, `straatkubus build` recounts just the years they concern:
+    it sets STRAATKUBUS_REBUILD_YEARS (e.g. "2025") and the year-partitioned models
+    replace those years (delete+insert on period_year). Unset, every year is rebuilt. -#}
+{% macro rebuilt_years(preceding=0, following=0) -%}
+    {%- set setting = env_var('STRAATKUBUS_REBUILD_YEARS', '') | trim -%}
+    {%- if not setting -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set years = [] -%}
+    {%- for part in setting.split(',') -%}
+        {%- if not (part | trim).isdigit() -%}
+            {{ exceptions.raise_compiler_error(
+                'STRAATKUBUS_REBUILD_YEARS: "' ~ setting ~ '" is not a list of years'
+            ) }}
+        {%- endif -%}
+        {%- set year = part | trim | int -%}
+        {%- for offset in range(-preceding, following + 1) -%}
+            {%- if (year + offset) not in years -%}
+                {%- do years.append(year + offset) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(years | sort) }}
+{%- endmacro %}
+
+{#- A condition on `column` keeping the rebuilt years (widened by preceding and following
+    years), or `true` when every year is rebuilt. Models apply it when is_incremental();
+    the data tests of year-partitioned models apply it always, so that an incremental
+    build tests the years it rebuilt (the others were tested when they were built). -#}
+{% macro in_rebuilt_years(column, preceding=0, following=0) -%}
+    {%- set years = rebuilt_years(preceding, following) -%}
+    {%- if years is none -%}
+        true
+    {%- else -%}
+        {{ column }} in ({{ years | join(', ') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The generic data tests of year-partitioned models are configured (dbt_project.yml,
+    model properties) with where: "__rebuilt_years__", which becomes in_rebuilt_years:
+    dbt's get_where_subquery with this one placeholder. -#}
+{% macro default__get_where_subquery(relation) -%}
+    {%- set where = (config.get('where') or '')
+        | replace('__rebuilt_years__', in_rebuilt_years('period_year')) -%}
+    {%- if where -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,81 @@
+"""`straatkubus build` after new event deliveries rebuilds only the years they concern,
+and leaves exactly what a full build would: in a warehouse database of its own."""
+
+from __future__ import annotations
+
+import psycopg2
+import pytest
+from conftest import TEST_SCALE, TEST_SEED
+from conftest import run_cli as straatkubus
+
+from straatkubus import cluster
+
+# Every model partitioned by year (macros/incremental.sql), and its natural key.
+YEAR_PARTITIONED = (
+    "intermediate.int_area_quantities",
+    "intermediate.int_area_indicator_cells",
+    "intermediate.int_area_quantities_protected",
+    "marts.fct_area_indicators",
+    "marts.fct_area_signals",
+    "marts.fct_border_zone_pc6",
+)
+
+
+@pytest.fixture()
+def own_warehouse(warehouse, monkeypatch):
+    """A second warehouse database in the test cluster, loaded with the session's
+    deliveries and fully built; dropped afterwards."""
+    monkeypatch.setenv("STRAATKUBUS_PG_DATABASE", f"{warehouse.pg_database}_incremental")
+    from straatkubus.settings import Settings
+
+    settings = Settings.from_env()
+    cluster.drop_database(settings, settings.pg_database)
+    cluster.ensure_databases(settings)
+    straatkubus("load", str(warehouse.deliveries_dir))
+    assert straatkubus("build").startswith("full build (no earlier build)")
+    yield settings
+    cluster.drop_database(settings, settings.pg_database)
+
+
+def deliver_month(settings, month: str) -> None:
+    """A month of event deliveries for the session's synthetic Parkstad (its own events:
+    for a month already delivered within a year, other events than the year's)."""
+    folder = settings.state_dir / f"month-{month}"
+    straatkubus("generate", "--scale", str(TEST_SCALE), "--seed", str(TEST_SEED), "--month",
+                month, "--out", str(folder))
+    straatkubus("load", str(folder))
+
+
+def test_new_event_months_rebuild_their_years_as_a_full_build_would(own_warehouse):
+    deliver_month(own_warehouse, "2025-01")
+    assert straatkubus("build").startswith("incremental build of 2025 ")
+    # a month of a year already built changes that year, and the next year's signals
+    deliver_month(own_warehouse, "2024-12")
+    assert straatkubus("build").startswith("incremental build of 2024 ")
+    assert straatkubus("build").startswith("no build (no new deliveries")
+
+    conn = psycopg2.connect(own_warehouse.dsn())
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("drop schema if exists incremental cascade; create schema incremental")
+            for table in YEAR_PARTITIONED:
+                cur.execute(f"create table incremental.{table.split('.')[1]} as table {table}")
+            cur.execute("select count(distinct period_year) from marts.fct_area_signals "
+                        "where period_year in (2024, 2025)")
+            assert cur.fetchone()[0] == 2
+        assert straatkubus("build", "--full").startswith("full build (asked for)")
+        with conn.cursor() as cur:
+            for table in YEAR_PARTITIONED:
+                incremental = f"incremental.{table.split('.')[1]}"
+                cur.execute(f"select (select count(*) from {table}), "
+                            f"(select count(*) from (table {table} except all "
+                            f"table {incremental}) as only_full), "
+                            f"(select count(*) from (table {incremental} except all "
+                            f"table {table}) as only_incremental)")
+                rows, only_full, only_incremental = cur.fetchone()
+                assert rows > 0 and (only_full, only_incremental) == (0, 0), (
+                    f"{table}: {only_full} rows only after the full build, "
+                    f"{only_incremental} only after the incremental ones")
+    finally:
+        conn.close()
