@@ -10,7 +10,7 @@ from conftest import run_cli as straatkubus
 
 from straatkubus import cluster
 
-# Every model partitioned by year (macros/incremental.sql), and its natural key.
+# Every model partitioned by year (macros/incremental.sql).
 YEAR_PARTITIONED = (
     "intermediate.int_area_quantities",
     "intermediate.int_area_indicator_cells",
@@ -21,20 +21,21 @@ YEAR_PARTITIONED = (
 )
 
 
-@pytest.fixture()
-def own_warehouse(warehouse, monkeypatch):
+@pytest.fixture(scope="module")
+def own_warehouse(warehouse):
     """A second warehouse database in the test cluster, loaded with the session's
     deliveries and fully built; dropped afterwards."""
-    monkeypatch.setenv("STRAATKUBUS_PG_DATABASE", f"{warehouse.pg_database}_incremental")
     from straatkubus.settings import Settings
 
-    settings = Settings.from_env()
-    cluster.drop_database(settings, settings.pg_database)
-    cluster.ensure_databases(settings)
-    straatkubus("load", str(warehouse.deliveries_dir))
-    assert straatkubus("build").startswith("full build (no earlier build)")
-    yield settings
-    cluster.drop_database(settings, settings.pg_database)
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("STRAATKUBUS_PG_DATABASE", f"{warehouse.pg_database}_incremental")
+        settings = Settings.from_env()
+        cluster.drop_database(settings, settings.pg_database)
+        cluster.ensure_databases(settings)
+        straatkubus("load", str(warehouse.deliveries_dir))
+        assert straatkubus("build").startswith("full build (no earlier build)")
+        yield settings
+        cluster.drop_database(settings, settings.pg_database)
 
 
 def deliver_month(settings, month: str) -> None:
@@ -79,3 +80,15 @@ def test_new_event_months_rebuild_their_years_as_a_full_build_would(own_warehous
                     f"{only_incremental} only after the incremental ones")
     finally:
         conn.close()
+
+
+def test_a_register_delivery_plans_a_full_build(own_warehouse, tmp_path):
+    """(After the test above: the same warehouse.)"""
+    from straatkubus import builds
+
+    straatkubus("generate", "--scale", str(TEST_SCALE), "--seed", str(TEST_SEED + 1),
+                "--years", "2024", "--out", str(tmp_path))
+    woz = sorted(tmp_path.glob("woz_values__*__2024.csv"))[0]
+    assert "replaced" in straatkubus("load", str(woz))
+    plan = builds.plan(own_warehouse)
+    assert (plan.scope, plan.reason) == ("full", "new deliveries of woz_values")
