@@ -20,6 +20,7 @@ import psycopg2
 import pytest
 import yaml
 
+from straatkubus.bench import map_query_context
 from straatkubus.settings import REPO, Settings
 
 pytestmark = pytest.mark.stack
@@ -200,6 +201,10 @@ def test_ticking_an_indicator_changes_the_map(superset_stack: Settings, browser)
         open_dashboard(page, base, "straatkubus-kaart")
         before = wait_for_map(page, chart)
         assert maps, "the map sent no chart data request"
+        # the benchmark times the chart's saved query: it must ask what the dashboard asks
+        saved = map_query_context(lambda uuid: {"id": 0, "datasource_id": 0})["queries"][0]
+        assert maps[0][0]["columns"] == saved["columns"]
+        assert maps[0][0]["metrics"] == saved["metrics"]
         ticked = _ticked(maps[-1][0])
         extra = "% eenpersoonshuishoudens"
         assert extra not in ticked

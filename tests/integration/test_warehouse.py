@@ -98,6 +98,32 @@ def test_every_published_pc6_area_is_one_polygon_inside_its_pc4(warehouse):
     assert total > 500 and not_polygon == 0 and outside == 0
 
 
+def test_map_boundaries_are_valid_geojson_with_five_decimals(warehouse):
+    """The boundaries every map request carries (dim_areas, copied into fct_area_signals):
+    valid Polygons or MultiPolygons, no coordinate with more than 5 decimals (about 1 m),
+    and each PC6 still the shape of its derived cell (2 m simplification, 1 m grid)."""
+    (areas, not_valid_polygon, too_precise), = query(warehouse, r"""
+        select count(*),
+               count(*) filter (where st_geometrytype(st_geomfromgeojson(area_geojson))
+                                not in ('ST_Polygon', 'ST_MultiPolygon')
+                                or not st_isvalid(st_geomfromgeojson(area_geojson))),
+               count(*) filter (where area_geojson ~ '\.\d{6}')
+        from marts.dim_areas""")
+    # what lies in the published boundary or in the cell but not in both, as a share of the cell
+    (pc6_areas, mean_difference, max_difference), = query(warehouse, """
+        with published as (
+            select p.area as cell,
+                   st_transform(st_setsrid(st_geomfromgeojson(a.area_geojson), 4326), st_srid(p.area)) as boundary
+            from marts.dim_areas a
+            join intermediate.int_pc6_areas_derived p
+                on a.area_level = 'pc6' and (a.area_code, a.municipality_code) = (p.pc6_code, p.municipality_code)
+        ),
+        differences as (select st_area(st_symdifference(boundary, cell)) / st_area(cell) as share from published)
+        select count(*), avg(share), max(share) from differences""")
+    assert areas > 500 and not_valid_polygon == 0 and too_precise == 0
+    assert pc6_areas > 500 and mean_difference < 0.02 and max_difference < 0.15
+
+
 def test_superset_reader_sees_the_marts_and_nothing_else(warehouse):
     for mart in ("fct_area_indicators", "fct_area_signals", "dim_indicators", "dim_areas"):
         assert as_reader(warehouse, f"select count(*) from marts.{mart}")[0][0] > 0

@@ -11,11 +11,13 @@
 
 -- One row per area at every level: PC6 and PC4 parts (a postcode crossing a municipal
 -- border is one area per municipality), wijken, gemeenten and the regio. Boundaries are
--- published as WGS84 GeoJSON, simplified (a few metres for PC6, more for larger areas);
--- the centre is the centroid, or a point on the surface where the centroid falls
--- outside the area.
+-- published as WGS84 GeoJSON, simplified (a few metres for PC6, more for larger areas)
+-- and with 5 decimals (about 1 m: more digits only make every map request bigger); the
+-- centre is the centroid, or a point on the surface where the centroid falls outside
+-- the area.
 {%- set simplify_pc6_m = 2 %}
 {%- set simplify_m = 20 %}
+{%- set geojson_decimals = 5 %}
 with
 
 pc6_parts as (
@@ -175,14 +177,19 @@ final as (
         municipality_names.municipality_name::text as municipality_name,
         with_centre.pc4_code::text as pc4_code,
         with_centre.wijk_code::text as wijk_code,
+        -- snapped to the grid of the decimals written, staying valid (rounding
+        -- alone left a few PC6 slivers self-intersecting)
         st_asgeojson(
-            st_transform(
-                st_simplifypreservetopology(
-                    with_centre.boundary, with_centre.simplify_tolerance_m
+            st_reduceprecision(
+                st_transform(
+                    st_simplifypreservetopology(
+                        with_centre.boundary, with_centre.simplify_tolerance_m
+                    ),
+                    4326
                 ),
-                4326
+                1e-{{ geojson_decimals }}
             ),
-            6
+            {{ geojson_decimals }}
         )::text as area_geojson,
         st_x(st_transform(with_centre.centre, 4326))::double precision
             as centroid_longitude,
