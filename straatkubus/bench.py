@@ -414,6 +414,9 @@ def user_session(settings: Settings, user: dict[str, Any]) -> requests.Session:
     if response.status_code != 200:
         raise RuntimeError(f"login as {user['username']!r} failed ({response.status_code})")
     session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+    # gunicorn closes a keep-alive connection idle for 2 s: the first request of a session
+    # that waits for the others to log in must not find the login's connection reset
+    session.close()
     return session
 
 

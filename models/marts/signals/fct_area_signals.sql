@@ -1,5 +1,7 @@
 {#- Row estimates after the joins and windows are rough; a nested loop over them is
-    never right here (see int_area_quantities_protected). -#}
+    never right here (see int_area_quantities_protected). The indexes match what the
+    dashboards filter on (row-level security: municipality or regio; level, year,
+    indicator name). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -10,8 +12,10 @@
         "set local enable_mergejoin = off",
     ],
     indexes=[
-        {'columns': ['municipality_code', 'area_level', 'period_code', 'indicator_code']},
-        {'columns': ['area_level', 'period_code', 'indicator_code']},
+        {'columns': [
+            'municipality_code', 'area_level', 'period_year', 'indicator_name'
+        ]},
+        {'columns': ['area_level', 'period_year', 'indicator_name']},
     ],
 ) }}
 
