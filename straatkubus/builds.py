@@ -90,6 +90,10 @@ def plan(settings: Settings, full: bool = False) -> BuildPlan:
     conn = psycopg2.connect(settings.dsn())
     try:
         with conn, conn.cursor() as cur:
+            cur.execute("select to_regclass('raw.deliveries') is not null and "
+                        "to_regclass('raw.cbs_pc4_areas') is not null")
+            if not cur.fetchone()[0]:
+                raise ValueError("nothing is loaded yet: run `straatkubus load <folder>` first")
             cur.execute(BUILDS_DDL)
             # waits for loads in progress, so that no delivery below the newest id is missed
             cur.execute("lock table raw.deliveries in share mode")

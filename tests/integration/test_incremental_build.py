@@ -1,5 +1,6 @@
-"""`straatkubus build` after new event deliveries rebuilds only the years they concern,
-and leaves exactly what a full build would: in a warehouse database of its own."""
+"""What `straatkubus build` builds: after new event deliveries only the years they
+concern, leaving exactly what a full build would (in a warehouse database of its own);
+after a register delivery everything; before any load, nothing."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import psycopg2
 import pytest
 from conftest import TEST_SCALE, TEST_SEED
 from conftest import run_cli as straatkubus
+from typer.testing import CliRunner
 
 from straatkubus import cluster
+from straatkubus.cli import app
 
 # Every model partitioned by year (macros/incremental.sql).
 YEAR_PARTITIONED = (
@@ -92,3 +95,17 @@ def test_a_register_delivery_plans_a_full_build(own_warehouse, tmp_path):
     assert "replaced" in straatkubus("load", str(woz))
     plan = builds.plan(own_warehouse)
     assert (plan.scope, plan.reason) == ("full", "new deliveries of woz_values")
+
+
+def test_a_build_before_any_load_asks_for_one(warehouse, monkeypatch):
+    from straatkubus.settings import Settings
+
+    monkeypatch.setenv("STRAATKUBUS_PG_DATABASE", f"{warehouse.pg_database}_empty")
+    settings = Settings.from_env()
+    cluster.ensure_databases(settings)
+    try:
+        result = CliRunner().invoke(app, ["build"])
+        assert result.exit_code != 0
+        assert "run `straatkubus load <folder>` first" in str(result.exception)
+    finally:
+        cluster.drop_database(settings, settings.pg_database)
