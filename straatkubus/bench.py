@@ -111,13 +111,14 @@ def fresh_warehouse(settings: Settings) -> None:
 
 def load_folder(settings: Settings, folder: Path) -> tuple[int, int, float]:
     """Load every delivery in `folder`: (rows loaded, rows quarantined, seconds)."""
-    from straatkubus.load import delivery_files, load_file, load_reference
+    from straatkubus.load import delivery_files, load_files, load_reference
 
     load_reference(settings)
     started = time.perf_counter()
     loaded = quarantined = 0
-    for path in delivery_files(folder):
-        result = load_file(settings, path)
+    for result in load_files(settings, delivery_files(folder)):
+        if isinstance(result, Exception):
+            raise result
         loaded += result.rows_loaded
         quarantined += result.rows_quarantined
     return loaded, quarantined, time.perf_counter() - started

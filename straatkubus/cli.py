@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -112,6 +113,7 @@ def validate(path: Path = typer.Argument(..., help="A delivery file or a folder 
 
     settings = Settings.from_env()
     allowed = scope(settings.shared_data_dir, settings.tiles)
+    started = datetime.now(UTC)
     refused = 0
     for file in delivery_files(path):
         try:
@@ -123,7 +125,7 @@ def validate(path: Path = typer.Argument(..., help="A delivery file or a folder 
         except (DeliveryRefused, ValidationFailed, ValueError) as error:
             typer.secho(str(error), fg=typer.colors.RED, err=True)
             refused += 1
-    typer.echo(f"Data Docs: {build_data_docs()}")
+    typer.echo(f"Data Docs: {build_data_docs(started)}")
     if refused:
         _fail(f"{refused} delivery file(s) would be refused")
 
@@ -134,20 +136,18 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
 
     Every row is loaded or quarantined with its reason; a refused delivery loads nothing.
     Exit 1 if any delivery was refused (the others are still loaded)."""
-    from straatkubus.intake import DeliveryRefused
-    from straatkubus.load import delivery_files, load_file, load_reference
-    from straatkubus.validate import ValidationFailed, build_data_docs
+    from straatkubus.load import delivery_files, load_files, load_reference
+    from straatkubus.validate import build_data_docs
 
     settings = Settings.from_env()
     files = delivery_files(path)
     typer.echo(f"reference: {load_reference(settings)} CBS PC4 areas")
+    started = datetime.now(UTC)
     refused = 0
     totals = [0, 0, 0]
-    for number, file in enumerate(files, start=1):
-        try:
-            result = load_file(settings, file)
-        except (DeliveryRefused, ValidationFailed, ValueError) as error:
-            typer.secho(f"[{number}/{len(files)}] {error}", fg=typer.colors.RED, err=True)
+    for number, result in enumerate(load_files(settings, files), start=1):
+        if isinstance(result, Exception):
+            typer.secho(f"[{number}/{len(files)}] {result}", fg=typer.colors.RED, err=True)
             refused += 1
             continue
         typer.echo(f"[{number}/{len(files)}] {result.summary()}")
@@ -155,7 +155,7 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
                                                   result.rows_quarantined), strict=True)]
     typer.echo(f"{len(files) - refused} of {len(files)} deliveries in; rows in {totals[0]} = "
                f"loaded {totals[1]} + quarantined {totals[2]}")
-    typer.echo(f"Data Docs: {build_data_docs()}")
+    typer.echo(f"Data Docs: {build_data_docs(started)}")
     if refused:
         _fail(f"{refused} delivery file(s) refused: nothing of them was loaded")
 

@@ -9,14 +9,26 @@ Loading the same file again changes nothing. Rows that break the contract go to
 `raw.quarantine` with their reason and original line, so that rows in = loaded +
 quarantined. BSNs are replaced by a keyed HMAC before anything is written. A refused
 delivery is recorded in the manifest with its reason, and nothing of it is loaded.
+
+Reading, checking and validating take most of a load's time and need no database, so a
+folder is loaded with that work done ahead in worker processes (`load_files`), while the
+deliveries are stored one at a time, in order.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import hmac
 import io
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +36,7 @@ import psycopg2
 from psycopg2 import sql
 
 from straatkubus.contracts import CONTRACTS, parse_delivery_name
-from straatkubus.intake import DeliveryRefused, read_delivery, scope
+from straatkubus.intake import DeliveryRefused, Intake, read_delivery, scope
 from straatkubus.settings import Settings
 
 MANIFEST_DDL = """
@@ -54,6 +66,7 @@ create table if not exists raw.quarantine (
     primary key (delivery_id, line_number)
 );
 """
+PR_SET_PDEATHSIG = 1
 DELIVERY_COLUMNS = ("delivery_id", "delivery_sender", "delivery_period", "delivery_loaded_at")
 
 
@@ -126,8 +139,33 @@ def _refusal_recorded(cur, name, path: Path, checksum: str, reason: str) -> None
                     (name.source, name.sender, name.period, path.name, checksum, reason))
 
 
-def load_file(settings: Settings, path: Path) -> LoadResult:
-    """Load one delivery file in a single transaction (see the module docstring)."""
+@dataclass
+class Prepared:
+    """A delivery read, validated and pseudonymised, ready to be stored (or its refusal)."""
+
+    path: Path
+    checksum: str
+    intake: Intake | None  # None: current when prepared, or refused
+    refusal: Exception | None = None
+
+
+def _current_checksums(settings: Settings) -> dict[tuple[str, str, str], str]:
+    """(source, sender, period) -> sha256 of the current delivery."""
+    conn = psycopg2.connect(settings.dsn())
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(MANIFEST_DDL)
+            cur.execute("select source, sender, period, sha256 from raw.deliveries "
+                        "where is_current")
+            return {tuple(row[:3]): row[3] for row in cur.fetchall()}
+    finally:
+        conn.close()
+
+
+def prepare(settings: Settings, path: Path,
+            current: dict[tuple[str, str, str], str]) -> Prepared:
+    """Read, check, validate and pseudonymise a delivery: the work that needs no database.
+    A delivery whose checksum is `current` already is not read again."""
     from straatkubus.validate import ValidationFailed, validate_intake
 
     name = parse_delivery_name(path)
@@ -135,7 +173,25 @@ def load_file(settings: Settings, path: Path) -> LoadResult:
     if contract.pseudonymise and not settings.pseudonym_key:
         raise DeliveryRefused("no pseudonymisation key: set STRAATKUBUS_PSEUDONYM_KEY")
     checksum = _sha256(path)
+    if current.get((name.source, name.sender, name.period)) == checksum:
+        return Prepared(path, checksum, None)
+    try:
+        intake = read_delivery(path, scope(settings.shared_data_dir, settings.tiles))
+        validate_intake(intake, path)
+    except (DeliveryRefused, ValidationFailed) as refusal:
+        return Prepared(path, checksum, None, refusal)
+    for column in contract.pseudonymise:
+        key = settings.pseudonym_key
+        intake.rows[column] = [pseudonymise(value, key) for value in intake.rows[column]]
+    return Prepared(path, checksum, intake)
 
+
+def store(settings: Settings, prepared: Prepared) -> LoadResult:
+    """Store a prepared delivery in a single transaction (see the module docstring); a
+    refusal is recorded in the manifest, then raised."""
+    path, checksum = prepared.path, prepared.checksum
+    name = parse_delivery_name(path)
+    contract = CONTRACTS[name.source]
     conn = psycopg2.connect(settings.dsn())
     try:
         with conn, conn.cursor() as cur:
@@ -147,18 +203,15 @@ def load_file(settings: Settings, path: Path) -> LoadResult:
             previous = cur.fetchone()
             if previous and previous[1] == checksum:
                 return LoadResult(path.name, "unchanged", *previous[2:])
-            try:
-                intake = read_delivery(path, scope(settings.shared_data_dir, settings.tiles))
-                validate_intake(intake, path)
-            except (DeliveryRefused, ValidationFailed) as refusal:
-                _refusal_recorded(cur, name, path, checksum, str(refusal))
+            if prepared.refusal is None and prepared.intake is None:
+                # current when prepared, replaced since: prepare it again
+                prepared = prepare(settings, path, {})
+            if prepared.refusal is not None:
+                _refusal_recorded(cur, name, path, checksum, str(prepared.refusal))
                 conn.commit()
-                raise
-
+                raise prepared.refusal
+            intake = prepared.intake
             rows = intake.rows
-            for column in contract.pseudonymise:
-                key = settings.pseudonym_key
-                rows[column] = [pseudonymise(value, key) for value in rows[column]]
             cur.execute(
                 "insert into raw.deliveries (source, sender, period, file_name, sha256, rows_in, "
                 "rows_loaded, rows_quarantined, is_current, outcome) values (%s, %s, %s, %s, %s, "
@@ -191,6 +244,46 @@ def load_file(settings: Settings, path: Path) -> LoadResult:
                               len(rows), len(intake.quarantined))
     finally:
         conn.close()
+
+
+def load_file(settings: Settings, path: Path) -> LoadResult:
+    """Load one delivery file in a single transaction (see the module docstring)."""
+    return store(settings, prepare(settings, path, _current_checksums(settings)))
+
+
+def _die_with_parent() -> None:
+    """Preparing workers end when the loader does, even on kill -9 (Linux prctl)."""
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def load_files(settings: Settings, paths: list[Path],
+               workers: int | None = None) -> Iterator[LoadResult | Exception]:
+    """Load deliveries in order, each as `load_file` does, with their reading and validation
+    (most of the time, all CPU) done ahead in worker processes; yields each delivery's result,
+    or the refusal that was recorded for it."""
+    from straatkubus.validate import ValidationFailed, ensure_suites
+
+    workers = max(min(workers or os.cpu_count() or 1, len(paths)), 1)
+    ensure_suites()  # stored once here, not raced for by the workers
+    current = _current_checksums(settings)
+    pending: deque[Future[Prepared]] = deque()
+    remaining = iter(paths)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_die_with_parent) as pool:
+        try:
+            # a bounded window ahead, so that prepared deliveries do not pile up in memory
+            for path in islice(remaining, 2 * workers):
+                pending.append(pool.submit(prepare, settings, path, current))
+            while pending:
+                next_prepared = pending.popleft()
+                for path in islice(remaining, 1):
+                    pending.append(pool.submit(prepare, settings, path, current))
+                try:
+                    yield store(settings, next_prepared.result())
+                except (DeliveryRefused, ValidationFailed, ValueError) as refusal:
+                    yield refusal  # a bad file name or a missing key is raised, not recorded
+        finally:
+            pool.shutdown(cancel_futures=True)
 
 
 def delivery_files(path: Path) -> list[Path]:

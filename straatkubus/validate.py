@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -95,6 +96,10 @@ class ValidationFailed(RuntimeError):
         lines.append(f"  Data Docs: {docs}")
         super().__init__("\n".join(lines))
         self.failures = failures
+        self._arguments = (path, failures, docs)
+
+    def __reduce__(self):  # raised in a worker process, re-raised in the loader
+        return ValidationFailed, self._arguments
 
 
 @cache
@@ -178,7 +183,7 @@ def validate_intake(intake: Intake, path: Path) -> None:
     """Run the source's suite on a delivery's loadable rows; raise ValidationFailed.
 
     Data Docs are not rebuilt per delivery (that costs more than the validation itself):
-    call `build_data_docs()` once after a batch.
+    call `build_data_docs(since)` once after a batch.
     """
     gx, context = _context()
     definition = _validation_definition(gx, context, intake.name.source)
@@ -195,8 +200,19 @@ def validate_intake(intake: Intake, path: Path) -> None:
         raise ValidationFailed(path, failures, DATA_DOCS)
 
 
-def build_data_docs() -> Path:
-    """Render every stored validation result to HTML (git-ignored); returns the index page."""
+def build_data_docs(since: datetime) -> Path:
+    """Render the validation results stored `since` (a batch's) and the suites to HTML
+    (git-ignored); returns the index page, which lists the newest results.
+
+    Every stored result is kept, but rendering them all again after each batch cost more
+    with every load (100 s after some forty loads of Parkstad)."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
+
     _, context = _context()
-    context.build_data_docs()
+    results = context.stores[context.validation_results_store_name]
+    batch = [key for key in results.list_keys() if key.run_id.run_time >= since]
+    suites = [ExpectationSuiteIdentifier(name) for name in sorted(CONTRACTS)]
+    context.build_data_docs(resource_identifiers=[*suites, *batch])
     return DATA_DOCS

@@ -22,7 +22,7 @@ import pytest
 
 from straatkubus import cluster
 from straatkubus.intake import DeliveryRefused
-from straatkubus.load import load_file
+from straatkubus.load import LoadResult, load_file, load_files
 from straatkubus.validate import ValidationFailed
 
 BRP_HEADER = ["bsn", "birth_date", "address_id", "household_id", "municipality_code"]
@@ -282,3 +282,35 @@ def test_killing_the_loader_mid_load_leaves_the_warehouse_as_it_was(intake_db, t
     after = query(intake_db, "select (select count(*) from raw.brp_persons), "
                   "(select count(*) from raw.deliveries), (select count(*) from raw.quarantine)")
     assert after == before
+
+
+def test_a_folder_is_loaded_in_order_with_refusals_reported_and_a_rerun_changes_nothing(
+        intake_db, tmp_path):
+    """`load_files` (worker processes reading ahead) gives each delivery what `load_file`
+    would: loaded, refused with its recorded reason, unchanged on a rerun."""
+    good = [write(tmp_path, f"brp_persons__GM0899__{year}.csv", BRP_HEADER,
+                  [brp_row(i, municipality_code="GM0899") for i in range(rows)])
+            for year, rows in ((2019, 4), (2020, 5), (2021, 6))]
+    refused = write(tmp_path, "brp_persons__GM0363__2021.csv", BRP_HEADER, [brp_row(0)])
+    implausible = write(tmp_path, "woz_values__GM0899__2019.csv",
+                        ["address_id", "municipality_code", "valuation_date", "woz_value"],
+                        [[f"08992000000000{i:02d}", "GM0899", "2018-01-01", "1500"]
+                         for i in range(5)])
+    paths = [good[0], refused, good[1], implausible, good[2]]
+
+    results = list(load_files(intake_db, paths, workers=2))
+    assert [type(r).__name__ for r in results] == ["LoadResult", "DeliveryRefused", "LoadResult",
+                                                   "ValidationFailed", "LoadResult"]
+    assert [r.outcome for r in results if isinstance(r, LoadResult)] == ["loaded"] * 3
+    assert "expect_column_mean_to_be_between on column 'woz_value'" in str(results[3])
+    assert query(intake_db, "select period, rows_loaded from raw.deliveries where sender = "
+                 "'GM0899' and is_current order by delivery_id") == [
+        ("2019", 4), ("2020", 5), ("2021", 6)]
+    assert query(intake_db, "select count(*) from raw.deliveries where outcome = 'refused' "
+                 "and file_name in %s", (refused.name, implausible.name)) == [(2,)]
+
+    before = query(intake_db, "select count(*), max(delivery_id) from raw.deliveries")
+    again = list(load_files(intake_db, paths, workers=2))
+    assert [r.outcome for r in again if isinstance(r, LoadResult)] == ["unchanged"] * 3
+    assert [type(r) for r in again] == [type(r) for r in results]
+    assert query(intake_db, "select count(*), max(delivery_id) from raw.deliveries") == before

@@ -1,5 +1,6 @@
 """The Great Expectations suites: derived from the contracts, stored once, and able to fail."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,14 @@ import pytest
 from straatkubus.contracts import CONTRACTS
 from straatkubus.intake import read_delivery, scope
 from straatkubus.settings import Settings
-from straatkubus.validate import GX_DIR, ValidationFailed, build_data_docs, ensure_suites, validate_intake
+from straatkubus.validate import (
+    DATA_DOCS,
+    GX_DIR,
+    ValidationFailed,
+    build_data_docs,
+    ensure_suites,
+    validate_intake,
+)
 
 ALLOWED = scope(Settings.from_env().shared_data_dir, 0)
 
@@ -28,9 +36,18 @@ def test_every_source_has_a_stored_suite_and_storing_twice_changes_nothing():
 
 
 def test_a_plausible_delivery_passes_and_data_docs_are_written(tmp_path):
-    path = woz_delivery(tmp_path, [180_000, 210_000, 250_000])
-    validate_intake(read_delivery(path, ALLOWED), path)
-    assert build_data_docs().exists()
+    """Data Docs render the suites and the batch's results, not every stored one again."""
+    pages = DATA_DOCS.parent / "validations" / "woz_values"
+    validate_intake(read_delivery(path := woz_delivery(tmp_path, [180_000]), ALLOWED), path)
+    since = datetime.now(UTC)
+    validate_intake(read_delivery(path := woz_delivery(tmp_path, [210_000]), ALLOWED), path)
+    validate_intake(read_delivery(path := woz_delivery(tmp_path, [250_000]), ALLOWED), path)
+    before = {page: page.stat().st_mtime_ns for page in pages.rglob("*.html")}
+    assert build_data_docs(since).exists()
+    written = {page for page in pages.rglob("*.html")
+               if before.get(page) != page.stat().st_mtime_ns}
+    assert len(written) == 2
+    assert (DATA_DOCS.parent / "expectations" / "woz_values.html").exists()
 
 
 def test_an_implausible_delivery_fails_naming_the_expectation(tmp_path):
