@@ -71,6 +71,8 @@ class Build:
     seconds: float
     peak_memory: int  # bytes
     slowest: list[tuple[str, float]]  # (node, seconds) from dbt's run_results.json
+    warehouse: int  # bytes on disk after the build
+    temporary: int  # bytes of temporary files PostgreSQL wrote during the build
 
 
 def tiles_for(inhabitants: int) -> int:
@@ -138,6 +140,7 @@ def generate_and_load(settings: Settings, inhabitants: int, seed: int,
     generation = time.perf_counter() - started
     progress(f"validating and loading {len(generated.files)} deliveries")
     loaded, quarantined, loading = load_folder(settings, out)
+    shutil.rmtree(out)  # loaded: the disk is the limit of the largest scale
     return [
         Figure("inhabitants (throughput run)", f"{generated.inhabitants:,}",
                f"{generated.addresses:,} addresses, {len(generated.files)} files"),
@@ -228,10 +231,25 @@ def slowest_nodes(run_results: dict[str, Any], count: int = 5) -> list[tuple[str
     return sorted(nodes, key=lambda node: -node[1])[:count]
 
 
+def _disk_use(settings: Settings) -> tuple[int, int]:
+    """(the warehouse's size, temporary bytes written since the statistics were reset)."""
+    conn = psycopg2.connect(settings.dsn())
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select pg_database_size(datname), temp_bytes from pg_stat_database "
+                        "where datname = current_database()")
+            return cur.fetchone()
+    finally:
+        conn.close()
+
+
 def full_build(settings: Settings, inhabitants: int, progress: Progress) -> Build:
     progress(f"full build at {inhabitants:,} inhabitants")
+    _, temporary_before = _disk_use(settings)
     seconds, peak, results = run_build(settings, full=True)
-    return Build(inhabitants, seconds, peak, slowest_nodes(results))
+    warehouse, temporary = _disk_use(settings)
+    return Build(inhabitants, seconds, peak, slowest_nodes(results), warehouse,
+                 temporary - temporary_before)
 
 
 def incremental_refresh(settings: Settings, inhabitants: int, seed: int,
@@ -511,13 +529,16 @@ def report(figures: list[Figure], command: str, notes: list[str]) -> str:
 
 
 def build_figures(builds: list[Build], duckdb_seconds: float, duckdb_rows: int,
-                  incremental: tuple[int, float] | None, load_rate: float) -> list[Figure]:
+                  incremental: tuple[int, float] | None, load_rate: float,
+                  free_disk: int) -> list[Figure]:
     figures = []
     for build in builds:
         slowest = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in build.slowest[:3])
         figures.append(Figure(f"full build, {build.inhabitants:,} inhabitants",
                               f"{build.seconds:,.1f} s",
-                              f"peak memory {_gib(build.peak_memory)}; slowest: {slowest}"))
+                              f"peak memory {_gib(build.peak_memory)}; warehouse "
+                              f"{_gib(build.warehouse)} on disk, {_gib(build.temporary)} of "
+                              f"temporary files written; slowest: {slowest}"))
     if len(builds) >= 2:
         small, large = sorted(builds, key=lambda b: b.inhabitants)[-2:]
         exponent = scaling_exponent(small, large)
@@ -528,12 +549,15 @@ def build_figures(builds: list[Build], duckdb_seconds: float, duckdb_rows: int,
         if large.inhabitants < netherlands:
             estimate = large.seconds * (netherlands / large.inhabitants) ** exponent
             rows = load_rate and ROWS_PER_INHABITANT * netherlands / load_rate
+            disk = (large.warehouse + large.temporary) * netherlands / large.inhabitants
             figures.append(Figure(f"full build, {netherlands:,} (not run)",
                                   f"estimate {estimate / 60:,.0f} min",
                                   f"extrapolated with k = {exponent:.2f}; loading its "
                                   f"{ROWS_PER_INHABITANT * netherlands / 1e6:,.0f} M delivery "
                                   f"rows at the measured rate alone would take "
-                                  f"{rows / 3600:,.1f} h"))
+                                  f"{rows / 3600:,.1f} h; warehouse and temporary files "
+                                  f"about {_gib(int(disk))} (linear from {large.inhabitants:,}),"
+                                  f" {_gib(free_disk)} free when the bench began"))
     first = builds[0]
     if incremental is not None:
         rows, seconds = incremental
@@ -563,13 +587,14 @@ def run(inhabitants: int, seed: int, progress: Progress, scales: tuple[int, ...]
     load_rate = 0.0
     incremental = None
     duckdb_seconds, duckdb_rows = 0.0, 0
+    free_disk = shutil.disk_usage(settings.state_dir.parent).free
 
     def write(extra: tuple[str, ...] = ()) -> str:
         """BENCHMARKS.md with every figure so far (after each step: a long run that is
         stopped keeps what it measured)."""
         done = sorted(builds, key=lambda build: build.inhabitants)
         shown = figures + (build_figures(done, duckdb_seconds, duckdb_rows, incremental,
-                                         load_rate) if done else [])
+                                         load_rate, free_disk) if done else [])
         text = report(shown, command, [*(notes or []), *extra])
         (REPO / "BENCHMARKS.md").write_text(text)
         return text
@@ -595,6 +620,7 @@ def run(inhabitants: int, seed: int, progress: Progress, scales: tuple[int, ...]
                 generate(at_scale.shared_data_dir, out, scale=scale / PARKSTAD_INHABITANTS,
                          seed=seed)
                 load_folder(at_scale, out)
+                shutil.rmtree(out)
             builds.append(full_build(at_scale, scale, progress))
             write()
             if scale == min(scales):

@@ -12,9 +12,9 @@ from straatkubus.bench import Build, Figure
 
 
 def test_scaling_exponent_is_one_for_linear_growth() -> None:
-    small, large = Build(1_000_000, 100.0, 0, []), Build(2_500_000, 250.0, 0, [])
+    small, large = Build(1_000_000, 100.0, 0, [], 0, 0), Build(2_500_000, 250.0, 0, [], 0, 0)
     assert bench.scaling_exponent(small, large) == pytest.approx(1.0)
-    quadratic = Build(2_500_000, 100.0 * 2.5**2, 0, [])
+    quadratic = Build(2_500_000, 100.0 * 2.5**2, 0, [], 0, 0)
     assert bench.scaling_exponent(small, quadratic) == pytest.approx(2.0)
 
 
@@ -40,15 +40,18 @@ def test_memory_counts_shared_buffers_once() -> None:
 
 
 def test_figures_hold_every_measure_and_the_estimate_for_the_netherlands() -> None:
-    builds = [Build(256_180, 50.0, 2**30, [("fct_area_signals", 9.0)]),
-              Build(1_000_000, 200.0, 3 * 2**30, [("int_area_quantities_protected", 40.0)])]
+    builds = [Build(256_180, 50.0, 2**30, [("fct_area_signals", 9.0)], 2**30, 0),
+              Build(1_000_000, 200.0, 3 * 2**30, [("int_area_quantities_protected", 40.0)],
+                    4 * 2**30, 2**30)]
     figures = bench.build_figures(builds, duckdb_seconds=5.0, duckdb_rows=2_000_000,
-                                  incremental=(30_000, 2.0), load_rate=20_000.0)
+                                  incremental=(30_000, 2.0), load_rate=20_000.0,
+                                  free_disk=60 * 2**30)
     measures = [figure.measure for figure in figures]
     assert measures[:2] == ["full build, 256,180 inhabitants", "full build, 1,000,000 inhabitants"]
     exponent = next(f for f in figures if f.measure == "scaling exponent")
     assert float(exponent.value) == pytest.approx(math.log(4) / math.log(1_000_000 / 256_180), abs=0.01)
-    assert any(m.startswith("full build, 18,000,000") for m in measures)
+    netherlands = next(f for f in figures if f.measure.startswith("full build, 18,000,000"))
+    assert "about 90.0 GiB (linear from 1,000,000), 60.0 GiB free" in netherlands.detail
     assert "4 % of the full build" in next(f for f in figures if f.measure == "incremental refresh").value
     assert "build / DuckDB = 10" in next(f for f in figures if f.measure == "DuckDB reference").value
     assert next(f for f in figures if f.measure == "peak memory of the build").value == "3.0 GiB"
