@@ -587,7 +587,7 @@ def run(inhabitants: int, seed: int, progress: Progress, scales: tuple[int, ...]
     load_rate = 0.0
     incremental = None
     duckdb_seconds, duckdb_rows = 0.0, 0
-    free_disk = shutil.disk_usage(settings.state_dir.parent).free
+    free_disk = shutil.disk_usage(REPO).free
 
     def write(extra: tuple[str, ...] = ()) -> str:
         """BENCHMARKS.md with every figure so far (after each step: a long run that is
