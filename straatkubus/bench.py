@@ -549,15 +549,16 @@ def build_figures(builds: list[Build], duckdb_seconds: float, duckdb_rows: int,
         if large.inhabitants < netherlands:
             estimate = large.seconds * (netherlands / large.inhabitants) ** exponent
             rows = load_rate and ROWS_PER_INHABITANT * netherlands / load_rate
-            disk = (large.warehouse + large.temporary) * netherlands / large.inhabitants
+            warehouse = large.warehouse * netherlands / large.inhabitants
             figures.append(Figure(f"full build, {netherlands:,} (not run)",
                                   f"estimate {estimate / 60:,.0f} min",
                                   f"extrapolated with k = {exponent:.2f}; loading its "
                                   f"{ROWS_PER_INHABITANT * netherlands / 1e6:,.0f} M delivery "
                                   f"rows at the measured rate alone would take "
-                                  f"{rows / 3600:,.1f} h; warehouse and temporary files "
-                                  f"about {_gib(int(disk))} (linear from {large.inhabitants:,}),"
-                                  f" {_gib(free_disk)} free when the bench began"))
+                                  f"{rows / 3600:,.1f} h; its warehouse alone about "
+                                  f"{_gib(int(warehouse))} (linear from "
+                                  f"{large.inhabitants:,}), {_gib(free_disk)} free when the "
+                                  f"bench began"))
     first = builds[0]
     if incremental is not None:
         rows, seconds = incremental
