@@ -1,7 +1,7 @@
-{#- Superset's reader may use the marts schema and nothing else. -#}
-{% macro grant_marts_schema_usage() -%}
+{#- Superset's readers may use nothing but the published marts: USAGE on `marts` is granted
+    when a build is published (straatkubus/access.py), never on the shadow being built. -#}
+{% macro revoke_reader_schemas() -%}
     {% if execute %}
-        grant usage on schema marts to {{ env_var('STRAATKUBUS_READER_USER', 'superset_reader') }};
         revoke all on schema staging, intermediate, reference
             from {{ env_var('STRAATKUBUS_READER_USER', 'superset_reader') }};
     {% endif %}

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything the project needs, and only what is missing:
-#   apt: PostgreSQL 15 + PostGIS 3, Chromium (browser tests), as root or through sudo;
+#   apt: PostgreSQL 15 + PostGIS 3, Chromium (browser tests), Redis (Superset's login rate
+#        limiter), as root or through sudo;
 #   pip: .venv (dbt, Great Expectations, sqlfluff, glue, tests) and .venv-superset,
 #        each from its pinned requirements file, rebuilt only when that file changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(postgresql-15 postgresql-15-postgis-3 chromium)
+APT_PACKAGES=(postgresql-15 postgresql-15-postgis-3 chromium redis-server)
 PYTHON=${PYTHON:-python3}
 
 missing=()

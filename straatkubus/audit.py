@@ -284,8 +284,13 @@ def _classify(relation: _Relation) -> str:
 
 
 # --- the audit ---------------------------------------------------------------------------
-def audit(settings: Settings, *, max_examples: int = 10) -> AuditReport:
-    """Audit everything `settings.reader_user` can read in `settings.pg_database`."""
+def audit(settings: Settings, *, max_examples: int = 10, schema: str = "marts") -> AuditReport:
+    """Audit everything `settings.reader_user` can read in `settings.pg_database`.
+
+    With another `schema` (a build's shadow marts), that schema is audited as the readers
+    would see it once published: inside the audit's own transaction, which is rolled back,
+    it takes the place of `marts` and the reader's USAGE.
+    """
     started = time.monotonic()
     report = AuditReport(database=settings.pg_database, reader=settings.reader_user)
     try:
@@ -303,6 +308,13 @@ def audit(settings: Settings, *, max_examples: int = 10) -> AuditReport:
             # hashing them beats sorting them
             cur.execute("set local enable_mergejoin = off")
             cur.execute("set local enable_nestloop = off")
+            if schema != "marts":
+                cur.execute("select 1 from pg_namespace where nspname = 'marts'")
+                if cur.fetchone():
+                    cur.execute(sql.SQL("alter schema marts rename to {}").format(
+                        sql.Identifier(f"{schema}_live")))
+                cur.execute(sql.SQL("alter schema {} rename to marts; grant usage on schema marts to {}")
+                            .format(sql.Identifier(schema), sql.Identifier(settings.reader_user)))
             _Audit(cur, settings, report, max_examples).run()
         _other_databases(conn, settings, report)
     except psycopg2.Error as error:

@@ -202,26 +202,30 @@ def run_build(settings: Settings, full: bool) -> tuple[float, int, dict[str, Any
     """The build `straatkubus build` would run, on the benchmark warehouse: (seconds
     including the planning, peak memory, dbt's run results)."""
     from straatkubus import builds
+    from straatkubus.cli import dbt_env
 
     started = time.perf_counter()
     plan = builds.plan(settings, full=full)
     if plan.scope != ("full" if full else "years"):
         raise RuntimeError(f"expected a {'full' if full else 'by-year'} build: {plan.describe()}")
     target = settings.state_dir / "dbt-target"
-    env = {**os.environ, **settings.dbt_env(), **plan.dbt_env(), "DBT_TARGET_PATH": str(target),
-           "DBT_LOG_PATH": str(settings.state_dir / "dbt-logs")}
-    command = [str(Path(sys.executable).with_name("dbt")), *plan.dbt_args(), "--project-dir", str(REPO),
-               "--profiles-dir", str(REPO / "profiles")]
     log = settings.state_dir / "dbt-bench.log"
     process: list[psutil.Process | None] = [None]
-    with open(log, "a") as handle, peak_memory(settings, lambda: process[0]) as peak:
-        child = subprocess.Popen(command, env=env, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT)
-        process[0] = psutil.Process(child.pid)
-        returncode = child.wait()
+
+    def run_dbt(args: list[str], extra: dict[str, str]) -> None:
+        command = [str(Path(sys.executable).with_name("dbt")), *args, "--project-dir", str(REPO),
+                   "--profiles-dir", str(REPO / "profiles")]
+        with open(log, "a") as handle:
+            child = subprocess.Popen(command, env=dbt_env(settings, extra), cwd=REPO, stdout=handle,
+                                     stderr=subprocess.STDOUT)
+            process[0] = psutil.Process(child.pid)
+            if child.wait() != 0:
+                raise builds.BuildRefused(f"dbt {' '.join(args)} failed; see {log}")
+
+    # the whole build as `straatkubus build` runs it: shadow, dbt, audit, publish
+    with peak_memory(settings, lambda: process[0]) as peak:
+        builds.execute(settings, plan, run_dbt)
     seconds = time.perf_counter() - started
-    if returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(plan.dbt_args())} failed; see {log}")
-    builds.record(settings, plan)
     return seconds, peak[0], json.loads((target / "run_results.json").read_text())
 
 

@@ -13,15 +13,27 @@ reference tables). The next build compares the warehouse with that record:
 - nothing new: no build.
 
 A failed build records nothing, so the next one redoes its work.
+
+Write, audit, publish: dbt builds the marts in a shadow schema out of Superset's sight
+(`marts_build`: empty for a full build, a copy of the live marts otherwise), runs every
+test there, then `straatkubus audit` checks the shadow as the readers would see it. Only
+then are the readers' policies applied and the shadow swapped in for `marts`, in one
+transaction. A failing test or audit leaves the marts Superset reads as they were.
+
+After a server crash PostgreSQL empties every unlogged table (the intermediates): a build
+after the server started, finding an intermediate empty, builds in full.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg2
+from psycopg2 import sql
 
+from straatkubus import access
 from straatkubus.contracts import CONTRACTS
 from straatkubus.settings import REPO, Settings
 
@@ -42,6 +54,14 @@ REFERENCE_TABLES = ("cbs_pc4_areas", "cbs_wijken", "cbs_municipality_areas",
 EVENT_SOURCES = frozenset(name for name, contract in CONTRACTS.items() if contract.monthly)
 # The years an incremental build rebuilds, for dbt (empty: every year).
 REBUILD_YEARS_ENV = "STRAATKUBUS_REBUILD_YEARS"
+# Where dbt writes the marts (macros/generate_schema_name.sql): the shadow, never the live one.
+MARTS_SCHEMA_ENV = "STRAATKUBUS_MARTS_SCHEMA"
+LIVE_SCHEMA = "marts"
+SHADOW_SCHEMA = "marts_build"
+
+
+class BuildRefused(RuntimeError):
+    """dbt, its tests or the disclosure audit failed: nothing was published."""
 
 
 @dataclass(frozen=True)
@@ -52,18 +72,23 @@ class BuildPlan:
     fingerprint: str
     years: tuple[int, ...] = ()
     sources: tuple[str, ...] = ()
+    selector: str = ""  # scope "select": only these dbt nodes (not recorded as a build)
 
     def dbt_args(self) -> list[str]:
         if self.scope == "full":
             return ["build", "--full-refresh"]
+        if self.scope == "select":
+            return ["build", "--select", self.selector]
         # the unit tests check the models' logic, unchanged since the last build
         return ["build", "--exclude-resource-type", "unit_test",
                 "--select", *(f"source:*.{source}+" for source in self.sources)]
 
     def dbt_env(self) -> dict[str, str]:
-        return {REBUILD_YEARS_ENV: ",".join(map(str, self.years))}
+        return {REBUILD_YEARS_ENV: ",".join(map(str, self.years)), MARTS_SCHEMA_ENV: SHADOW_SCHEMA}
 
     def describe(self) -> str:
+        if self.scope == "select":
+            return f"build of {self.selector} (asked for)"
         if self.scope == "years":
             return (f"incremental build of {', '.join(map(str, self.years))} "
                     f"({self.reason})")
@@ -100,9 +125,10 @@ def plan(settings: Settings, full: bool = False) -> BuildPlan:
             cur.execute("select coalesce(max(delivery_id), 0) from raw.deliveries")
             last_delivery_id = cur.fetchone()[0]
             fingerprint = project_fingerprint(cur)
-            cur.execute("select last_delivery_id, fingerprint from raw.builds "
-                        "order by build_id desc limit 1")
+            cur.execute("select last_delivery_id, fingerprint, finished_at < pg_postmaster_start_time() "
+                        "from raw.builds order by build_id desc limit 1")
             previous = cur.fetchone()
+            emptied = emptied_intermediates(cur) if previous and previous[2] else []
             cur.execute("select distinct source, left(period, 4)::integer from raw.deliveries "
                         "where delivery_id > %s and outcome <> 'refused'",
                         (previous[0] if previous else 0,))
@@ -119,6 +145,9 @@ def plan(settings: Settings, full: bool = False) -> BuildPlan:
         return full_plan("no earlier build")
     if previous[1] != fingerprint:
         return full_plan("the dbt project or the reference data changed")
+    if emptied:
+        return full_plan(f"the server restarted since the last build and {len(emptied)} unlogged "
+                         f"intermediate table(s) are empty, e.g. {emptied[0]}")
     sources = sorted({source for source, _ in new})
     if not sources:
         return BuildPlan("none", f"no new deliveries since delivery {previous[0]}",
@@ -140,3 +169,72 @@ def record(settings: Settings, done: BuildPlan) -> None:
                                                 done.describe()))
     finally:
         conn.close()
+
+
+def emptied_intermediates(cur) -> list[str]:
+    """Unlogged intermediate tables without rows (what crash recovery leaves of them)."""
+    cur.execute("select c.oid::regclass::text from pg_class c join pg_namespace n "
+                "on n.oid = c.relnamespace where n.nspname = 'intermediate' "
+                "and c.relpersistence = 'u' and c.relkind = 'r' order by 1")
+    empty = []
+    for (table,) in cur.fetchall():
+        cur.execute(f"select not exists (select from {table})")
+        if cur.fetchone()[0]:
+            empty.append(table)
+    return empty
+
+
+def prepare_shadow(settings: Settings, copy_live: bool) -> None:
+    """A fresh shadow schema; with `copy_live`, holding a copy of every live mart (what an
+    incremental build changes by year)."""
+    conn = psycopg2.connect(settings.dsn())
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql.SQL("drop schema if exists {} cascade; create schema {}").format(
+                sql.Identifier(SHADOW_SCHEMA), sql.Identifier(SHADOW_SCHEMA)))
+            if not copy_live:
+                return
+            cur.execute("select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                        "where n.nspname = %s and c.relkind = 'r' order by 1", (LIVE_SCHEMA,))
+            for (table,) in cur.fetchall():
+                shadow, live = sql.Identifier(SHADOW_SCHEMA, table), sql.Identifier(LIVE_SCHEMA, table)
+                cur.execute(sql.SQL("create table {} (like {} including all); insert into {} table {}; "
+                                    "analyze {}").format(shadow, live, shadow, live, shadow))
+    finally:
+        conn.close()
+
+
+def publish(settings: Settings) -> None:
+    """Apply the readers' policies to the shadow marts and swap them in, in one transaction."""
+    conn = psycopg2.connect(settings.dsn())
+    try:
+        with conn, conn.cursor() as cur:
+            access.ensure_access_schema(cur)
+            access.apply_policies(cur, SHADOW_SCHEMA, settings.reader_user)
+            cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier("marts_previous")))
+            cur.execute("select 1 from pg_namespace where nspname = %s", (LIVE_SCHEMA,))
+            if cur.fetchone():
+                cur.execute(sql.SQL("alter schema {} rename to {}").format(
+                    sql.Identifier(LIVE_SCHEMA), sql.Identifier("marts_previous")))
+            cur.execute(sql.SQL("alter schema {} rename to {}").format(
+                sql.Identifier(SHADOW_SCHEMA), sql.Identifier(LIVE_SCHEMA)))
+            cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier("marts_previous")))
+    finally:
+        conn.close()
+
+
+def execute(settings: Settings, plan: BuildPlan, run_dbt: Callable[[list[str], dict[str, str]], None]) -> None:
+    """Write, audit, publish (module docstring); `run_dbt(args, env)` runs dbt and raises
+    BuildRefused when it fails. Records the build once it is published."""
+    from straatkubus.audit import audit
+
+    prepare_shadow(settings, copy_live=plan.scope != "full")
+    run_dbt(plan.dbt_args(), plan.dbt_env())
+    report = audit(settings, schema=SHADOW_SCHEMA)
+    if not report.passed:
+        raise BuildRefused(f"{report.render()}\nthe disclosure audit found {report.finding_count} "
+                           "finding(s) in the new marts: nothing was published, Superset reads the "
+                           "marts as they were")
+    publish(settings)
+    if plan.scope != "select":
+        record(settings, plan)

@@ -164,21 +164,24 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
 def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
           select: str = typer.Option(None, help="Only this dbt selector, e.g. 'marts' "
                                      "(not recorded as a build)")) -> None:
-    """Run `dbt build` (seeds, models, unit and data tests) against the warehouse: in full,
-    or, when only event deliveries are new, for the years they concern; then empty
-    Superset's result cache, so dashboards show the new figures."""
+    """Run `dbt build` (seeds, models, unit and data tests) in full or, when only event
+    deliveries are new, for the years they concern; the marts are built out of Superset's
+    sight, audited, and only then published. Then empty Superset's result cache."""
     from straatkubus import builds, superset
 
     settings = Settings.from_env()
     if select:
-        _dbt(settings, "build", "--select", select, env={builds.REBUILD_YEARS_ENV: ""})
+        plan = builds.BuildPlan("select", "asked for", 0, "", selector=select)
     else:
         plan = builds.plan(settings, full=full)
-        typer.echo(plan.describe())
-        if plan.scope == "none":
-            return
-        _dbt(settings, *plan.dbt_args(), env=plan.dbt_env())
-        builds.record(settings, plan)
+    typer.echo(plan.describe())
+    if plan.scope == "none":
+        return
+    try:
+        builds.execute(settings, plan, lambda args, env: _dbt(settings, *args, env=env))
+    except builds.BuildRefused as error:
+        _fail(str(error))
+    typer.echo("published: the new marts replaced the old ones (dbt tests and disclosure audit passed)")
     superset.clear_result_cache(settings)
 
 
@@ -199,15 +202,28 @@ def audit(examples: int = typer.Option(10, help="Examples shown per broken rule"
         _fail(f"disclosure audit failed: {report.finding_count} finding(s)")
 
 
+# dbt starts with these of the caller's variables only (no pseudonym key, nothing else set).
+SYSTEM_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
+
+
+def dbt_env(settings: Settings, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The allowlisted environment dbt runs with."""
+    return {**{name: os.environ[name] for name in SYSTEM_ENV if name in os.environ},
+            **settings.dbt_env(), **(extra or {}),
+            "DBT_TARGET_PATH": str(settings.state_dir / "dbt-target"),
+            "DBT_LOG_PATH": str(settings.state_dir / "dbt-logs")}
+
+
 def _dbt(settings: Settings, *args: str, env: dict[str, str] | None = None) -> None:
-    env = {**os.environ, **settings.dbt_env(), **(env or {}),
-           "DBT_TARGET_PATH": str(settings.state_dir / "dbt-target"),
-           "DBT_LOG_PATH": str(settings.state_dir / "dbt-logs")}
+    env = dbt_env(settings, env)
     dbt = Path(sys.executable).with_name("dbt")
     command = [str(dbt), *args, "--project-dir", str(REPO), "--profiles-dir",
                str(REPO / "profiles")]
     if subprocess.run(command, env=env, cwd=REPO).returncode != 0:
-        _fail(f"dbt {args[0]} failed")
+        from straatkubus.builds import BuildRefused
+
+        raise BuildRefused(f"dbt {args[0]} failed: nothing was published, Superset reads the marts "
+                           "as they were")
 
 
 @app.command()
@@ -287,7 +303,8 @@ def demo(scale: float = typer.Option(1.0, help="Fraction of the real Parkstad po
     typer.echo(f"  {'admin':<24} {settings.superset_admin_password:<28} beheerder (Admin)")
     for user in users:
         typer.echo(f"  {user['username']:<24} {user['password']:<28} {', '.join(user['roles'])}")
-    typer.echo(f"\nWarehouse: {settings.dsn()}\nStop everything with: make down")
+    typer.echo(f"\nWarehouse: {settings.dsn(password='***')} (passwords in "
+               f"{settings.state_dir / 'secrets'})\nStop everything with: make down")
 
 
 @app.command()

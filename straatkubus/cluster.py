@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg2
 from psycopg2 import sql
 
+from straatkubus import access
 from straatkubus.settings import Settings
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -129,12 +130,19 @@ def write_server_settings(settings: Settings) -> None:
 
 
 def start(settings: Settings, timeout: float = 30.0) -> None:
-    """Create (if needed) and start the cluster, then wait until it accepts connections."""
+    """Create (if needed) and start the cluster, then wait until it accepts connections.
+
+    Every server process gets an address-space limit (`settings.backend_memory_gb`, shared
+    buffers included): a query that wants more fails with "out of memory" instead of
+    making the kernel kill a backend, which would restart the whole server.
+    """
     init(settings)
     if not _status_ok(settings):
         write_server_settings(settings)
         log = settings.pg_data_dir / "server.log"
-        _run([str(PG_BIN / "pg_ctl"), "start", "-D", str(settings.pg_data_dir), "-l", str(log),
+        limit = settings.backend_memory_gb * 1024**3
+        _run(["prlimit", f"--as={limit}:{limit}", "--",
+              str(PG_BIN / "pg_ctl"), "start", "-D", str(settings.pg_data_dir), "-l", str(log),
               "-w", "-t", str(int(timeout)), "-o", f"-p {settings.pg_port}"])
     deadline = time.monotonic() + timeout
     while True:
@@ -156,15 +164,20 @@ def stop(settings: Settings) -> bool:
 
 
 def ensure_databases(settings: Settings) -> None:
-    """Warehouse and Superset metadata databases, PostGIS, and the read-only Superset user.
+    """Warehouse and Superset metadata databases, PostGIS, the logins, and the lockdown.
 
-    The reader may connect to the warehouse only (PUBLIC's default CONNECT is revoked on
-    every other database of the cluster); what it may read is granted by dbt (the `marts`
-    schema only, see dbt_project.yml).
+    - Superset's metadata database is owned by its own login (not a superuser);
+    - the base reader (`settings.reader_user`) may connect to the warehouse only (PUBLIC's
+      default CONNECT is revoked on every database of the cluster); what it may read is
+      granted by dbt and the publish step (`straatkubus.access`);
+    - in the warehouse, functions that run SQL given as text are closed to PUBLIC.
     """
     conn = psycopg2.connect(settings.dsn(database="postgres"))
     conn.autocommit = True
     with conn.cursor() as cur:
+        _login(cur, settings.superset_meta_user, settings.superset_meta_password)
+        _login(cur, settings.reader_user, settings.reader_password)
+        access.limit_login(cur, settings.reader_user, settings.reader_statement_timeout)
         for database in (settings.pg_database, settings.superset_database):
             cur.execute("select 1 from pg_database where datname = %s", (database,))
             if cur.fetchone() is None:
@@ -176,19 +189,41 @@ def ensure_databases(settings: Settings) -> None:
         for database in ("postgres", "template1"):
             cur.execute(sql.SQL("revoke connect on database {} from public").format(
                 sql.Identifier(database)))
-        cur.execute("select 1 from pg_roles where rolname = %s", (settings.reader_user,))
-        verb = "alter" if cur.fetchone() else "create"
-        cur.execute(sql.SQL(verb + " role {} login password %s").format(
-            sql.Identifier(settings.reader_user)), (settings.reader_password,))
+        cur.execute(sql.SQL("alter database {} owner to {}").format(
+            sql.Identifier(settings.superset_database), sql.Identifier(settings.superset_meta_user)))
         cur.execute(sql.SQL("grant connect on database {} to {}").format(
             sql.Identifier(settings.pg_database), sql.Identifier(settings.reader_user)))
+    conn.close()
+    conn = psycopg2.connect(settings.dsn(database=settings.superset_database))
+    conn.autocommit = True
+    with conn.cursor() as cur:  # metadata made by an earlier superuser-owned Superset
+        cur.execute(sql.SQL("alter schema public owner to {}").format(
+            sql.Identifier(settings.superset_meta_user)))
+        cur.execute("select format('alter %%s %%I.%%I owner to %%I', case c.relkind when 'S' then "
+                    "'sequence' when 'v' then 'view' else 'table' end, n.nspname, c.relname, %s) "
+                    "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                    "where n.nspname = 'public' and c.relkind in ('r', 'S', 'v', 'p') "
+                    "and c.relowner <> (select oid from pg_roles where rolname = %s)",
+                    (settings.superset_meta_user, settings.superset_meta_user))
+        for (statement,) in cur.fetchall():
+            cur.execute(statement)
     conn.close()
     conn = psycopg2.connect(settings.dsn())
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("create extension if not exists postgis")
         cur.execute("revoke create on schema public from public")
+        access.ensure_access_schema(cur)
+        access.lock_down_functions(cur)
     conn.close()
+
+
+def _login(cur, name: str, password: str) -> None:
+    """Create or update a plain login (no superuser, no role creation, member of nothing)."""
+    cur.execute("select 1 from pg_roles where rolname = %s", (name,))
+    verb = "alter" if cur.fetchone() else "create"
+    cur.execute(sql.SQL(verb + " role {} login nosuperuser nocreatedb nocreaterole "
+                        "nobypassrls password %s").format(sql.Identifier(name)), (password,))
 
 
 def drop_database(settings: Settings, database: str) -> None:

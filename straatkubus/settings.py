@@ -56,7 +56,11 @@ class Settings:
     pg_user: str
     pg_password: str
     reader_user: str
-    reader_password: str
+    reader_password: str  # also the key from which every scope login's password is derived
+    reader_statement_timeout: str  # per reader login; a dashboard query runs at most this long
+    backend_memory_gb: int  # address space of every PostgreSQL process (shared buffers included)
+    superset_meta_user: str  # owns Superset's metadata database; not a superuser
+    superset_meta_password: str
     superset_port: int
     superset_database: str
     superset_admin_password: str
@@ -77,9 +81,13 @@ class Settings:
             pg_port=int(_env("STRAATKUBUS_PG_PORT", "5433")),
             pg_database=_env("STRAATKUBUS_PG_DATABASE", "straatkubus"),
             pg_user=_env("STRAATKUBUS_PG_USER", "straatkubus"),
-            pg_password=_env("STRAATKUBUS_PG_PASSWORD", "straatkubus-demo"),
+            pg_password=_secret("STRAATKUBUS_PG_PASSWORD", state_dir),
             reader_user=_env("STRAATKUBUS_READER_USER", "superset_reader"),
             reader_password=_secret("STRAATKUBUS_READER_PASSWORD", state_dir),
+            reader_statement_timeout=_env("STRAATKUBUS_READER_STATEMENT_TIMEOUT", "30s"),
+            backend_memory_gb=int(_env("STRAATKUBUS_PG_BACKEND_MEMORY_GB", "6")),
+            superset_meta_user=_env("STRAATKUBUS_SUPERSET_META_USER", "superset_app"),
+            superset_meta_password=_secret("STRAATKUBUS_SUPERSET_META_PASSWORD", state_dir),
             superset_port=int(_env("STRAATKUBUS_SUPERSET_PORT", "8088")),
             superset_database=_env("STRAATKUBUS_SUPERSET_DATABASE", "superset_meta"),
             superset_admin_password=_secret("STRAATKUBUS_SUPERSET_ADMIN_PASSWORD", state_dir),

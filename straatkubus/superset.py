@@ -36,6 +36,7 @@ import requests
 import yaml
 from psycopg2 import sql
 
+from straatkubus import access
 from straatkubus.settings import REPO, Settings
 
 SUPERSET_DIR = REPO / "superset"
@@ -86,20 +87,65 @@ def _log_file(settings: Settings) -> Path:
     return settings.superset_home / "superset.log"
 
 
+# The only variables of the caller's environment that reach Superset: no pseudonym key, no
+# warehouse owner password, nothing else a deployment happens to have set.
+SYSTEM_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
+
+
+def _redis_socket(settings: Settings) -> Path:
+    return settings.superset_home / "redis.sock"
+
+
 def superset_env(settings: Settings) -> dict[str, str]:
-    """Environment for every Superset process (CLI and web server)."""
-    env = dict(os.environ)
+    """Environment for every Superset process (CLI and web server): an allowlist."""
+    env = {name: os.environ[name] for name in SYSTEM_ENV if name in os.environ}
     env.update(
         {
             "SUPERSET_CONFIG_PATH": str(CONFIG_PATH),
             "SUPERSET_SECRET_KEY": settings.superset_secret_key,
-            "SUPERSET_METADATA_URI": settings.dsn(database=settings.superset_database),
+            "SUPERSET_METADATA_URI": settings.dsn(database=settings.superset_database,
+                                                  user=settings.superset_meta_user,
+                                                  password=settings.superset_meta_password),
+            "SUPERSET_RATELIMIT_STORAGE_URI": f"redis+unix://{_redis_socket(settings)}",
             "SUPERSET_HOME": str(settings.superset_home),
+            "STRAATKUBUS_READER_USER": settings.reader_user,
+            "STRAATKUBUS_READER_PASSWORD": settings.reader_password,
             "FLASK_APP": "superset.app:create_app()",
             "PYTHONUNBUFFERED": "1",
         }
     )
     return env
+
+
+def _start_redis(settings: Settings) -> None:
+    """The login rate limiter's shared counter store: Redis on a Unix socket, no disk."""
+    socket = _redis_socket(settings)
+    pid_file = settings.superset_home / "redis.pid"
+    if socket.exists() and pid_file.exists() and Path(f"/proc/{pid_file.read_text().strip()}").exists():
+        return
+    socket.unlink(missing_ok=True)
+    subprocess.run(
+        ["redis-server", "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
+         "--save", "", "--appendonly", "no", "--daemonize", "yes", "--pidfile", str(pid_file),
+         "--logfile", str(settings.superset_home / "redis.log")],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while not socket.exists():
+        if time.monotonic() > deadline:
+            raise SupersetError(f"Redis did not start; see {settings.superset_home / 'redis.log'}")
+        time.sleep(0.1)
+
+
+def _stop_redis(settings: Settings) -> None:
+    pid_file = settings.superset_home / "redis.pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+        if b"redis-server" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            os.kill(pid, signal.SIGTERM)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        pass
+    pid_file.unlink(missing_ok=True)
 
 
 def _superset_cli(settings: Settings, *args: str, stdin: str | None = None) -> None:
@@ -172,6 +218,7 @@ def start(settings: Settings, timeout: float = 120.0) -> None:
     if _running_pid(settings) is not None:
         stop(settings)
     settings.superset_home.mkdir(parents=True, exist_ok=True)
+    _start_redis(settings)
     print("Superset: upgrading the metadata database ...")
     _superset_cli(settings, "db", "upgrade")
     if not _admin_exists(settings):
@@ -220,6 +267,7 @@ def start(settings: Settings, timeout: float = 120.0) -> None:
 def stop(settings: Settings, timeout: float = 20.0) -> bool:
     """Stop the web server started by `start` (its whole process group); True if it ran."""
     pid = _running_pid(settings)
+    _stop_redis(settings)
     if pid is None:
         _pid_file(settings).unlink(missing_ok=True)
         return False
@@ -590,6 +638,22 @@ def apply_users(client: Client, roles: dict[str, int]) -> None:
             print(f"Superset: updated user '{user['username']}' ({', '.join(sorted(changes))})")
 
 
+def apply_database_access(settings: Settings, client: Client, source: Path = SUPERSET_DIR) -> None:
+    """One warehouse login per scope of Superset's users, and the policies of rls.yaml on the
+    published marts (straatkubus.access), in one transaction. A user added later in
+    Superset's UI reads nothing until the next deploy creates the login of their scope."""
+    users = [[role["name"] for role in user["roles"]] for user in client.list("/api/v1/security/users/")]
+    conn = psycopg2.connect(settings.dsn())
+    try:
+        with conn, conn.cursor() as cur:
+            logins = access.sync_logins(cur, settings.pg_database, settings.reader_password, users,
+                                        settings.reader_statement_timeout, source)
+            access.apply_policies(cur, "marts", settings.reader_user, source)
+    finally:
+        conn.close()
+    print(f"Superset: {len(logins)} warehouse logins, one per scope of {len(users)} users")
+
+
 def dashboard_urls(settings: Settings, source: Path = SUPERSET_DIR) -> dict[str, str]:
     """Every dashboard's title and address (by slug)."""
     paths = sorted((source / "assets" / "dashboards").glob("*.yaml"))
@@ -612,6 +676,7 @@ def deploy(settings: Settings, source: Path = SUPERSET_DIR) -> None:
     apply_rls(client, roles, source)
     if settings.demo_users:
         apply_users(client, roles)
+    apply_database_access(settings, client, source)
     for title, url in dashboard_urls(settings, source).items():
         print(f"Superset: dashboard {title}: {url}")
 

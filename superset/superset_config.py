@@ -3,9 +3,13 @@
 Secrets and the metadata database come from the environment that `straatkubus.superset`
 sets for the Superset process; nothing secret lives in this file.
 
-Environment:
+Environment (Superset starts with exactly these and a few system variables, see
+`straatkubus.superset.superset_env`; the pseudonym key is never among them):
   SUPERSET_SECRET_KEY            required; signs sessions and encrypts stored DB passwords
   SUPERSET_METADATA_URI          required; Superset's own metadata database
+  STRAATKUBUS_READER_USER        required; the warehouse login in the database's URI
+  STRAATKUBUS_READER_PASSWORD    required; the key the scope logins' passwords derive from
+  SUPERSET_RATELIMIT_STORAGE_URI required; shared by the web server's workers (Redis)
   SUPERSET_SESSION_COOKIE_SECURE "true" behind HTTPS. The demo runs on plain http at
                                  127.0.0.1, where a Secure cookie would never be sent back,
                                  so it defaults to false.
@@ -14,6 +18,20 @@ Environment:
 from __future__ import annotations
 
 import os
+import re
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from flask import g, request
+from flask_babel import lazy_gettext as _
+from superset.errors import SupersetErrorType
+from superset.security import SupersetSecurityManager
+
+# The scope logic is shared with the deploy (straatkubus/access.py: stdlib and PyYAML only).
+# Appended, not prepended: the repository's own `superset/` folder must not shadow Superset.
+sys.path.append(str(Path(__file__).resolve().parent.parent))
+from straatkubus import access  # noqa: E402
 
 
 def _required(name: str) -> str:
@@ -39,6 +57,98 @@ FAB_ADD_SECURITY_API = True
 PUBLIC_ROLE_LIKE = None
 
 WTF_CSRF_ENABLED = True
+
+# --- the database decides: one warehouse login per scope --------------------------------------
+# Superset's RLS rules filter a user's queries; PostgreSQL enforces the same rules again on
+# the login each query runs as. The database's URI holds the base reader, which reads no
+# rows; every engine Superset creates for a user connects as that user's scope login.
+READER_USER = _required("STRAATKUBUS_READER_USER")
+READER_KEY = _required("STRAATKUBUS_READER_PASSWORD")
+RLS_RULES = access.load_rules()
+
+
+def scope_login(user) -> str:
+    roles = [role.name for role in getattr(user, "roles", None) or []]
+    return access.login_name(access.scope_of(roles, RLS_RULES))
+
+
+def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802
+    """Superset 6.1 calls this with the username for every engine it creates."""
+    if uri.username != READER_USER:
+        return uri, params
+    user = security_manager.find_user(username=username) if username else None
+    if user is None:  # no user (e.g. reading a dataset's columns): the base reader, no rows
+        return uri, params
+    login = scope_login(user)
+    return uri.set(username=login, password=access.login_password(READER_KEY, login)), params
+
+
+class StraatkubusSecurityManager(SupersetSecurityManager):
+    """Superset's own, with the scope login in every result-cache key: one scope's cached
+    result is never served to another, even if the RLS rules (today's key) were removed."""
+
+    def get_rls_cache_key(self, datasource):
+        return [*super().get_rls_cache_key(datasource), f"login:{scope_login(getattr(g, 'user', None))}"]
+
+
+CUSTOM_SECURITY_MANAGER = StraatkubusSecurityManager
+
+# Superset 6.1 checks this list in SQL Lab only (sql_lab.py and sql/execution/executor.py),
+# not in a chart's custom SQL: there the database's own lockdown is what holds.
+DISALLOWED_SQL_FUNCTIONS = {
+    "postgresql": {
+        signature.split("(")[0] for signature in access.REVIEWED_TEXT_QUERY_FUNCTIONS
+    } | {
+        "current_database", "current_schema", "current_user", "session_user", "current_setting",
+        "set_config", "version", "inet_client_addr", "inet_client_port", "inet_server_addr",
+        "inet_server_port", "pg_read_file", "pg_ls_dir", "pg_read_binary_file", "pg_sleep",
+        "pg_terminate_backend", "pg_cancel_backend", "dblink", "lo_import", "lo_export",
+    },
+}  # fmt: skip
+
+# Limits: the database ends a query after the reader's statement_timeout and refuses too
+# much memory or temporary disk; these messages say so in Dutch.
+SQLLAB_TIMEOUT = 30
+SUPERSET_WEBSERVER_TIMEOUT = 60
+_LIMIT = SupersetErrorType.GENERIC_DB_ENGINE_ERROR
+CUSTOM_DATABASE_ERRORS = {
+    "straatkubus_warehouse": {
+        re.compile("statement timeout"): (
+            _("Deze vraag duurde te lang en is afgebroken. Kies minder indicatoren, een hoger "
+              "niveau of één jaar."), _LIMIT, {"show_issue_info": False}),
+        re.compile("out of memory|memory alloc|temporary file size exceeds"): (
+            _("Deze vraag vraagt te veel geheugen of schijfruimte en is afgebroken. Kies minder "
+              "indicatoren of een hoger niveau."), _LIMIT, {"show_issue_info": False}),
+        re.compile("permission denied for (function|view|table|schema)"): (
+            _("Deze vraag gebruikt iets waarvoor u geen toegang hebt."), _LIMIT,
+            {"show_issue_info": False}),
+        re.compile("too many connections"): (
+            _("Er lopen al te veel vragen tegelijk. Probeer het over een moment opnieuw."), _LIMIT,
+            {"show_issue_info": False}),
+    },
+}
+
+# Login attempts are limited per account (and address), counted in Redis so that every
+# gunicorn worker sees the same counts.
+RATELIMIT_ENABLED = True
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = "10 per minute"
+RATELIMIT_APPLICATION = "200 per second"
+RATELIMIT_STORAGE_URI = _required("SUPERSET_RATELIMIT_STORAGE_URI")
+
+
+def RATELIMIT_KEY_FUNC() -> str:  # noqa: N802
+    """The client address, plus the username on a login attempt."""
+    username = ""
+    if request.method == "POST":
+        body = request.get_json(silent=True) if request.is_json else None
+        username = str((body or {}).get("username") or request.form.get("username") or "")
+    return f"{request.remote_addr}|{username.strip().lower()}"
+
+
+# A session lasts at most a working day.
+PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+REMEMBER_COOKIE_DURATION = timedelta(hours=8)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -77,7 +77,6 @@ SPEC_USERS = {
     "kerkrade-wijkteam": {"Wijkteam", "Gemeente Kerkrade"},
     "brunssum-landgraaf": {"Beleidsmedewerker", "Gemeente Brunssum", "Gemeente Landgraaf"},
     "regio-analist": {"Regio-analist"},
-    "beheerder": {ADMIN},
 }
 
 
