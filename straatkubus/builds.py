@@ -226,15 +226,20 @@ def publish(settings: Settings) -> None:
 def execute(settings: Settings, plan: BuildPlan, run_dbt: Callable[[list[str], dict[str, str]], None]) -> None:
     """Write, audit, publish (module docstring); `run_dbt(args, env)` runs dbt and raises
     BuildRefused when it fails. Records the build once it is published."""
-    from straatkubus.audit import audit
-
     prepare_shadow(settings, copy_live=plan.scope != "full")
     run_dbt(plan.dbt_args(), plan.dbt_env())
+    audit_and_publish(settings)
+    if plan.scope != "select":
+        record(settings, plan)
+
+
+def audit_and_publish(settings: Settings) -> None:
+    """Publish the shadow marts if the disclosure audit finds nothing in them."""
+    from straatkubus.audit import audit
+
     report = audit(settings, schema=SHADOW_SCHEMA)
     if not report.passed:
         raise BuildRefused(f"{report.render()}\nthe disclosure audit found {report.finding_count} "
                            "finding(s) in the new marts: nothing was published, Superset reads the "
                            "marts as they were")
     publish(settings)
-    if plan.scope != "select":
-        record(settings, plan)

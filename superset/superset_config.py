@@ -17,6 +17,7 @@ Environment (Superset starts with exactly these and a few system variables, see
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -24,7 +25,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import g, request
-from flask_babel import lazy_gettext as _
 from superset.errors import SupersetErrorType
 from superset.security import SupersetSecurityManager
 
@@ -107,26 +107,44 @@ DISALLOWED_SQL_FUNCTIONS = {
 }  # fmt: skip
 
 # Limits: the database ends a query after the reader's statement_timeout and refuses too
-# much memory or temporary disk; these messages say so in Dutch.
+# much memory or temporary disk. Superset 6.1 puts the database's English message in a
+# failed chart's answer (CUSTOM_DATABASE_ERRORS reaches only the `errors` list, which the
+# chart-data API drops), so the app mutator below says it in Dutch.
 SQLLAB_TIMEOUT = 30
 SUPERSET_WEBSERVER_TIMEOUT = 60
-_LIMIT = SupersetErrorType.GENERIC_DB_ENGINE_ERROR
+DUTCH_DATABASE_ERRORS = [
+    (re.compile("statement timeout"),
+     "Deze vraag duurde te lang en is afgebroken. Kies minder indicatoren, een hoger niveau of één jaar."),
+    (re.compile("out of memory|memory alloc|temporary file size exceeds"),
+     "Deze vraag vraagt te veel geheugen of schijfruimte en is afgebroken. Kies minder indicatoren of "
+     "een hoger niveau."),
+    (re.compile("permission denied for (function|view|table|schema)"),
+     "Deze vraag gebruikt iets waarvoor u geen toegang hebt en is niet uitgevoerd."),
+    (re.compile("too many connections"),
+     "Er lopen al te veel vragen tegelijk. Probeer het over een moment opnieuw."),
+]
 CUSTOM_DATABASE_ERRORS = {
     "straatkubus_warehouse": {
-        re.compile("statement timeout"): (
-            _("Deze vraag duurde te lang en is afgebroken. Kies minder indicatoren, een hoger "
-              "niveau of één jaar."), _LIMIT, {"show_issue_info": False}),
-        re.compile("out of memory|memory alloc|temporary file size exceeds"): (
-            _("Deze vraag vraagt te veel geheugen of schijfruimte en is afgebroken. Kies minder "
-              "indicatoren of een hoger niveau."), _LIMIT, {"show_issue_info": False}),
-        re.compile("permission denied for (function|view|table|schema)"): (
-            _("Deze vraag gebruikt iets waarvoor u geen toegang hebt."), _LIMIT,
-            {"show_issue_info": False}),
-        re.compile("too many connections"): (
-            _("Er lopen al te veel vragen tegelijk. Probeer het over een moment opnieuw."), _LIMIT,
-            {"show_issue_info": False}),
+        pattern: (message, SupersetErrorType.GENERIC_DB_ENGINE_ERROR, {"show_issue_info": False})
+        for pattern, message in DUTCH_DATABASE_ERRORS
     },
 }
+
+
+def FLASK_APP_MUTATOR(app):  # noqa: N802
+    """A failed chart's database error, in Dutch where it is one of the limits above."""
+
+    @app.after_request
+    def dutch_database_errors(response):
+        if response.status_code != 400 or not request.path.startswith("/api/v1/chart/data"):
+            return response
+        body = response.get_json(silent=True) or {}
+        for pattern, message in DUTCH_DATABASE_ERRORS:
+            if pattern.search(str(body.get("message", ""))):
+                response.set_data(json.dumps({**body, "message": message}))
+                break
+        return response
+
 
 # Login attempts are limited per account (and address), counted in Redis so that every
 # gunicorn worker sees the same counts.

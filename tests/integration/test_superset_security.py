@@ -318,13 +318,27 @@ def refused_or_allowed(response: requests.Response, access: Access, table: str, 
 
 # --- fixtures ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def base(superset_stack: Settings) -> str:
-    return superset_stack.superset_url
+def admin_api(superset_stack: Settings) -> superset.Client:
+    return superset.admin_client(superset_stack)
+
+
+@pytest.fixture(scope="module", params=["superset-and-database", "database-alone"])
+def rls_mode(request, admin_api: superset.Client) -> Iterator[str]:
+    """The whole module runs twice: with Superset's RLS rules, and with every rule deleted, so
+    that PostgreSQL's own policies alone must keep each user to their rows (and the result
+    cache, keyed by login, must not hand one user's rows to another)."""
+    if request.param == "database-alone":
+        for rule in list(admin_api.list("/api/v1/rowlevelsecurity/", order="name")):
+            admin_api.request("DELETE", f"/api/v1/rowlevelsecurity/{rule['id']}")
+        assert not list(admin_api.list("/api/v1/rowlevelsecurity/", order="name"))
+    yield request.param
+    if request.param == "database-alone":
+        superset.apply_rls(admin_api, superset.apply_roles(admin_api))
 
 
 @pytest.fixture(scope="module")
-def admin_api(superset_stack: Settings) -> superset.Client:
-    return superset.admin_client(superset_stack)
+def base(superset_stack: Settings, rls_mode: str) -> str:
+    return superset_stack.superset_url
 
 
 @pytest.fixture(scope="module")
@@ -333,7 +347,7 @@ def role_ids(admin_api: superset.Client) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def ad_hoc_users(admin_api: superset.Client, role_ids: dict[str, int]) -> Iterator[None]:
+def ad_hoc_users(superset_stack: Settings, admin_api: superset.Client, role_ids: dict[str, int]) -> Iterator[None]:
     """The two ad-hoc users, created (or reset) for this module and removed after it."""
     ids = {}
     for username, user in AD_HOC_USERS.items():
@@ -352,13 +366,15 @@ def ad_hoc_users(admin_api: superset.Client, role_ids: dict[str, int]) -> Iterat
         else:
             user_id = admin_api.request("POST", "/api/v1/security/users/", json={"username": username, **body})["id"]
         ids[username] = user_id
+    superset.apply_database_access(superset_stack, admin_api)  # the warehouse logins of their scopes
     yield
     for user_id in ids.values():
         admin_api.request("DELETE", f"/api/v1/security/users/{user_id}")
+    superset.apply_database_access(superset_stack, admin_api)
 
 
 @pytest.fixture(scope="module")
-def sessions(superset_stack: Settings, ad_hoc_users: None) -> dict[str, requests.Session]:
+def sessions(superset_stack: Settings, ad_hoc_users: None, rls_mode: str) -> dict[str, requests.Session]:
     """Every user logged in once, plus the admin control."""
     logged_in = {name: browser_session(superset_stack, name, user["password"]) for name, user in USERS.items()}
     logged_in[CONTROL] = browser_session(superset_stack, superset.ADMIN_USER, superset_stack.superset_admin_password)
