@@ -20,8 +20,8 @@ test there, then `straatkubus audit` checks the shadow as the readers would see 
 then are the readers' policies applied and the shadow swapped in for `marts`, in one
 transaction. A failing test or audit leaves the marts Superset reads as they were.
 
-After a server crash PostgreSQL empties every unlogged table (the intermediates): a build
-after the server started, finding an intermediate empty, builds in full.
+After a server crash PostgreSQL empties every unlogged table (the intermediates, which a
+full build always fills): a build that finds one of them empty builds in full.
 """
 
 from __future__ import annotations
@@ -125,10 +125,10 @@ def plan(settings: Settings, full: bool = False) -> BuildPlan:
             cur.execute("select coalesce(max(delivery_id), 0) from raw.deliveries")
             last_delivery_id = cur.fetchone()[0]
             fingerprint = project_fingerprint(cur)
-            cur.execute("select last_delivery_id, fingerprint, finished_at < pg_postmaster_start_time() "
-                        "from raw.builds order by build_id desc limit 1")
+            cur.execute("select last_delivery_id, fingerprint from raw.builds "
+                        "order by build_id desc limit 1")
             previous = cur.fetchone()
-            emptied = emptied_intermediates(cur) if previous and previous[2] else []
+            emptied = emptied_intermediates(cur) if previous else []
             cur.execute("select distinct source, left(period, 4)::integer from raw.deliveries "
                         "where delivery_id > %s and outcome <> 'refused'",
                         (previous[0] if previous else 0,))
@@ -146,8 +146,8 @@ def plan(settings: Settings, full: bool = False) -> BuildPlan:
     if previous[1] != fingerprint:
         return full_plan("the dbt project or the reference data changed")
     if emptied:
-        return full_plan(f"the server restarted since the last build and {len(emptied)} unlogged "
-                         f"intermediate table(s) are empty, e.g. {emptied[0]}")
+        return full_plan(f"{len(emptied)} unlogged intermediate table(s) are empty, e.g. {emptied[0]}: "
+                         "the server crashed or restarted uncleanly since the last build")
     sources = sorted({source for source, _ in new})
     if not sources:
         return BuildPlan("none", f"no new deliveries since delivery {previous[0]}",

@@ -23,6 +23,8 @@ TEST_ENV = {
     "STRAATKUBUS_STATE_DIR": str(REPO / ".local" / "test"),
     "STRAATKUBUS_PG_PORT": os.environ.get("STRAATKUBUS_TEST_PG_PORT", "55432"),
     "STRAATKUBUS_SUPERSET_PORT": os.environ.get("STRAATKUBUS_TEST_SUPERSET_PORT", "18088"),
+    # the exhaustion tests wait for it
+    "STRAATKUBUS_READER_STATEMENT_TIMEOUT": "10s",
 }
 os.environ.update(TEST_ENV)  # before any Settings is read
 
