@@ -311,8 +311,9 @@ def audit(settings: Settings, *, max_examples: int = 10, schema: str = "marts") 
             if schema != "marts":
                 cur.execute("select 1 from pg_namespace where nspname = 'marts'")
                 if cur.fetchone():
-                    cur.execute(sql.SQL("alter schema marts rename to {}").format(
-                        sql.Identifier(f"{schema}_live")))
+                    cur.execute(sql.SQL("alter schema marts rename to {live}; "
+                                        "revoke usage on schema {live} from {reader}").format(
+                        live=sql.Identifier(f"{schema}_live"), reader=sql.Identifier(settings.reader_user)))
                 cur.execute(sql.SQL("alter schema {} rename to marts; grant usage on schema marts to {}")
                             .format(sql.Identifier(schema), sql.Identifier(settings.reader_user)))
             _Audit(cur, settings, report, max_examples).run()

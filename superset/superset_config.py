@@ -21,10 +21,12 @@ import json
 import os
 import re
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
-from flask import g, request
+from flask import g, request, session
+from flask_login import current_user, logout_user
 from superset.errors import SupersetErrorType
 from superset.security import SupersetSecurityManager
 
@@ -90,6 +92,14 @@ class StraatkubusSecurityManager(SupersetSecurityManager):
     def get_rls_cache_key(self, datasource):
         return [*super().get_rls_cache_key(datasource), f"login:{scope_login(getattr(g, 'user', None))}"]
 
+    def register_views(self):
+        """Superset limits the login form only; the REST login gets the same limit."""
+        super().register_views()
+        if self.is_auth_limited:
+            for view in self.appbuilder.baseviews:
+                if type(view).__name__ == "SecurityApi" and getattr(view, "blueprint", None) is not None:
+                    self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+
 
 CUSTOM_SECURITY_MANAGER = StraatkubusSecurityManager
 
@@ -132,7 +142,17 @@ CUSTOM_DATABASE_ERRORS = {
 
 
 def FLASK_APP_MUTATOR(app):  # noqa: N802
-    """A failed chart's database error, in Dutch where it is one of the limits above."""
+    """A session that ends after a working day; a failed chart's database error in Dutch
+    where it is one of the limits above."""
+
+    @app.before_request
+    def working_day_session():
+        session.permanent = True  # the cookie expires after PERMANENT_SESSION_LIFETIME
+        if current_user.is_authenticated:  # and the server ends it then, however active
+            started = session.setdefault("straatkubus_login_at", time.time())
+            if time.time() - started > PERMANENT_SESSION_LIFETIME.total_seconds():
+                logout_user()
+                session.clear()
 
     @app.after_request
     def dutch_database_errors(response):
@@ -164,7 +184,7 @@ def RATELIMIT_KEY_FUNC() -> str:  # noqa: N802
     return f"{request.remote_addr}|{username.strip().lower()}"
 
 
-# A session lasts at most a working day.
+# A session lasts at most a working day (see FLASK_APP_MUTATOR).
 PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
 REMEMBER_COOKIE_DURATION = timedelta(hours=8)
 

@@ -69,6 +69,9 @@ def fresh_superset(superset_stack: Settings):
     finally:
         superset.stop(fresh)
         cluster.drop_database(fresh, fresh.superset_database)
+        # its deploy made the warehouse's logins those of its own users (admin only): one
+        # warehouse serves one Superset, so the session's logins are brought back
+        superset.apply_database_access(superset_stack, superset.admin_client(superset_stack))
 
 
 def test_export_reimport_reproduces_dashboards_and_security(
