@@ -181,7 +181,7 @@ def apply_policies(cur, schema: str, base_reader: str, source: Path = SUPERSET_D
     """Row-level security on every table of `schema` (marts, or the build's shadow schema).
 
     Every table gets RLS: the base reader (Superset's login when no user is known, and
-    what the disclosure audit inspects) keeps its SELECT grants but no policy, so it reads
+    what the disclosure audit inspects) may SELECT every mart but has no policy, so it reads
     no rows. The relations Superset publishes get SELECT and one policy per scope login.
     """
     sql = _sql()
@@ -194,7 +194,8 @@ def apply_policies(cur, schema: str, base_reader: str, source: Path = SUPERSET_D
                 "where n.nspname = %s and c.relkind in ('r', 'p') order by 1", (schema,))
     for (table,) in cur.fetchall():
         relation = sql.Identifier(schema, table)
-        cur.execute(sql.SQL("alter table {} enable row level security").format(relation))
+        cur.execute(sql.SQL("alter table {} enable row level security; grant select on {} to {}").format(
+            relation, relation, sql.Identifier(base_reader)))
         cur.execute("select polname from pg_policy where polrelid = %s::regclass",
                     (f'"{schema}"."{table}"',))
         for (policy,) in cur.fetchall():

@@ -198,8 +198,10 @@ def prepare_shadow(settings: Settings, copy_live: bool) -> None:
                         "where n.nspname = %s and c.relkind = 'r' order by 1", (LIVE_SCHEMA,))
             for (table,) in cur.fetchall():
                 shadow, live = sql.Identifier(SHADOW_SCHEMA, table), sql.Identifier(LIVE_SCHEMA, table)
+                # the base reader's grant, as dbt's `grants` config gives every mart it builds
                 cur.execute(sql.SQL("create table {} (like {} including all); insert into {} table {}; "
-                                    "analyze {}").format(shadow, live, shadow, live, shadow))
+                                    "analyze {}; grant select on {} to {}").format(
+                    shadow, live, shadow, live, shadow, shadow, sql.Identifier(settings.reader_user)))
     finally:
         conn.close()
 

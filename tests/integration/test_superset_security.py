@@ -39,7 +39,7 @@ from straatkubus.settings import REPO, Settings
 
 pytestmark = pytest.mark.stack
 
-# --- the oracle: what each role may ever receive (issue 5's design, not rls.yaml) -----------------
+# --- the oracle: what each role may ever receive (the README's access model, not rls.yaml) -------
 MUNICIPALITY_ROLES = {
     "Gemeente Beekdaelen": "GM1954",
     "Gemeente Brunssum": "GM0899",
@@ -60,6 +60,8 @@ FUNCTION_TIERS = {
 EXPORT_ROLES = frozenset({"Beleidsmedewerker", "Regio-analist"})
 REGIO_ANALIST = "Regio-analist"
 REGIO_ANALIST_LEVELS = frozenset({"wijk", "gemeente", "regio"})
+# Every municipal role compares across borders: openbaar figures of all municipalities here.
+ACROSS_BORDERS_LEVELS = frozenset({"wijk", "gemeente", "regio"})
 ADMIN = "Admin"
 
 SIGNALS, BORDER, CATALOGUE = "fct_area_signals", "fct_border_zone_pc6", "dim_indicators"
@@ -122,6 +124,8 @@ class Access:
         level, code = row["area_level"], row["municipality_code"] or None
         if self.municipalities and (code in self.municipalities or level == "regio"):
             return True
+        if self.municipalities and level in ACROSS_BORDERS_LEVELS and tier == "openbaar":
+            return True  # openbaar figures of every municipality, as CBS publishes them
         return REGIO_ANALIST in self.roles and level in REGIO_ANALIST_LEVELS and tier in NOT_CONFIDENTIAL
 
     def outside(self, table: str) -> list[list[dict[str, Any]]]:
@@ -137,7 +141,9 @@ class Access:
         if self.tiers != ALL_TIERS:
             probes.append([{"col": "sensitivity_tier", "op": "NOT IN", "val": sorted(self.tiers)}])
         if self.municipalities:  # NOT IN also drops regio rows (null municipality), which they may see
-            probes.append([{"col": "municipality_code", "op": "NOT IN", "val": sorted(self.municipalities)}])
+            others = {"col": "municipality_code", "op": "NOT IN", "val": sorted(self.municipalities)}
+            probes.append([others, {"col": "sensitivity_tier", "op": "NOT IN", "val": ["openbaar"]}])
+            probes.append([others, {"col": "area_level", "op": "NOT IN", "val": sorted(ACROSS_BORDERS_LEVELS)}])
         elif REGIO_ANALIST in self.roles:
             probes.append([{"col": "area_level", "op": "NOT IN", "val": sorted(REGIO_ANALIST_LEVELS)}])
         else:
@@ -569,6 +575,23 @@ def test_controls_get_rows_outside_the_users_rights(username: str, chart_results
             for row in forbidden(access, query.table, rows_of(response))
         ]
         assert outside, f"{control} gets no rows outside {username}'s rights: the check above proves nothing"
+
+
+COMPARING_CHARTS = ("Gemeenten ten opzichte van Parkstad", "Kaart wijken Parkstad: index", "Ranglijst wijken")
+MUNICIPAL_VIEWERS = sorted(name for name, access in ACCESS.items() if access.municipalities and access.has_function)
+
+
+@pytest.mark.parametrize("username", MUNICIPAL_VIEWERS)
+def test_regio_parkstad_compares_all_seven_municipalities(username: str, chart_results: ChartResults) -> None:
+    """Every municipal user compares across borders: the Regio dashboard's comparing charts
+    return rows (openbaar at least) of all seven municipalities."""
+    charts = [(query, response) for query, response in chart_results[username]
+              if query.dashboard == "regio-parkstad" and query.name in COMPARING_CHARTS]
+    assert {query.name for query, _ in charts} == set(COMPARING_CHARTS)
+    for query, response in charts:
+        assert response.status_code == 200, (query.name, response.text[:300])
+        codes = {row["municipality_code"] for row in rows_of(response)}
+        assert codes >= set(MUNICIPALITY_ROLES.values()), f"{username} on {query.name}: {sorted(codes)}"
 
 
 # --- 2. altered queries ------------------------------------------------------------------------
