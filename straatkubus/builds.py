@@ -104,7 +104,7 @@ def plan(settings: Settings, full: bool = False) -> BuildPlan:
                         "order by build_id desc limit 1")
             previous = cur.fetchone()
             cur.execute("select distinct source, left(period, 4)::integer from raw.deliveries "
-                        "where delivery_id > %s and outcome <> 'refused'",
+                        "where delivery_id > %s and outcome in ('loaded', 'replaced')",
                         (previous[0] if previous else 0,))
             new = cur.fetchall()
     finally:
