@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg2
 import pytest
 from test_intake import BRP_HEADER, POLICE_HEADER, query, valid_bsns, write
 
@@ -272,3 +273,50 @@ def test_a_build_waits_for_a_load(intake_db):
         assert build.poll() is None
     out, err = build.communicate(timeout=300)
     assert "waiting for another straatkubus load or build" in err
+
+
+def test_quarantined_rows_and_validation_results_are_kept_for_the_retention_period(
+        intake_db, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from straatkubus.cli import app
+    from straatkubus.validate import DATA_DOCS, GX_DIR
+
+    def quarantined(sender: str) -> int:
+        return query(intake_db, "select count(*) from raw.quarantine join raw.deliveries "
+                     "using (delivery_id) where sender = %s", sender)[0][0]
+
+    def straatkubus(*args: str) -> str:
+        result = CliRunner().invoke(app, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    bsns = valid_bsns(26, start=38_000_000)
+    rows = brp_rows(bsns[:25], "GM1954") + [[bsns[25], "2999-01-01", "1954000000000099",
+                                             "HH-99", "GM1954"]]
+    path = write(tmp_path, "brp_persons__GM1954__2024.csv", BRP_HEADER, rows)
+    assert load_file(intake_db, path).rows_quarantined == 1
+    write(tmp_path, path.name, BRP_HEADER, rows[1:])  # a correction: its predecessor's go
+    assert load_file(intake_db, path).outcome == "replaced"
+    assert quarantined("GM1954") == 1
+    other = write(tmp_path, "brp_persons__GM1954__2023.csv", BRP_HEADER, rows)
+    assert load_file(intake_db, other).rows_quarantined == 1
+
+    monkeypatch.setenv("STRAATKUBUS_PG_DATABASE", intake_db.pg_database)
+    monkeypatch.setenv("STRAATKUBUS_PSEUDONYM_KEY", intake_db.pseudonym_key)
+    straatkubus("validate", str(other))
+    results = GX_DIR / "uncommitted" / "validations"
+    pages = DATA_DOCS.parent / "validations"
+    kept = (sorted(results.rglob("*.json")), sorted(pages.rglob("*.html")))
+    assert kept[0] and kept[1]
+    conn = psycopg2.connect(intake_db.dsn())
+    with conn, conn.cursor() as cur:  # the first correction's delivery is two days old
+        cur.execute("update raw.deliveries set loaded_at = now() - interval '2 days' where "
+                    "file_name = %s", (path.name,))
+    conn.close()
+    assert "removed 1 quarantined row(s)" in straatkubus("prune", "--days", "1")
+    assert quarantined("GM1954") == 1  # the other delivery's, loaded today
+    assert (sorted(results.rglob("*.json")), sorted(pages.rglob("*.html"))) == kept
+    straatkubus("prune", "--days", "0")
+    assert quarantined("GM1954") == 0
+    assert list(results.rglob("*.json")) == [] and list(pages.rglob("*.html")) == []
