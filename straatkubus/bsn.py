@@ -18,17 +18,18 @@ import pandas as pd
 
 MIN_KEY_BYTES = 32
 WEIGHTS = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1])
-# A 9-digit number standing alone (not part of a longer number).
-NINE_DIGITS = r"(?<![0-9])[0-9]{9}(?![0-9])"
+# Numbers in text, decimals included (a BSN is one that is exactly 9 digits).
+_NUMBERS = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
 # What may be a BSN in free text: 8 or 9 digits, possibly grouped with spaces or dots.
 _CANDIDATE = re.compile(r"(?<![0-9])[0-9](?:[ .]?[0-9]){7,8}(?![0-9])")
 
 
 def elfproef(numbers: np.ndarray) -> np.ndarray:
-    """True where a number is a 9-digit BSN passing the elfproef."""
+    """True where a number, written with 9 digits (leading zeros included), is a BSN
+    passing the elfproef."""
     numbers = np.asarray(numbers, dtype=np.int64)
     digits = (numbers[:, None] // 10 ** np.arange(8, -1, -1)) % 10
-    return (numbers >= 100_000_000) & (numbers <= 999_999_999) & (digits @ WEIGHTS % 11 == 0)
+    return (numbers > 0) & (numbers <= 999_999_999) & (digits @ WEIGHTS % 11 == 0)
 
 
 def passes_elfproef(values: pd.Series) -> pd.Series:
@@ -42,11 +43,14 @@ def passes_elfproef(values: pd.Series) -> pd.Series:
 
 def holds_bsn(values: pd.Series) -> pd.Series:
     """True where a text value holds an elfproef-valid 9-digit number anywhere in it."""
-    result = passes_elfproef(values)
-    embedded = values.str.contains(NINE_DIGITS, regex=True).fillna(False).astype(bool) & ~result
-    for index, text in values[embedded].items():
-        numbers = np.array(re.findall(NINE_DIGITS, text), dtype=np.int64)
-        result[index] = bool(elfproef(numbers).any())
+    def any_bsn(text: str) -> bool:
+        nine = [n for n in _NUMBERS.findall(text) if len(n) == 9 and n.isdigit()]
+        return bool(nine) and bool(elfproef(np.array(nine, dtype=np.int64)).any())
+
+    result = pd.Series(False, index=values.index)
+    if any_bsn(values.str.cat(sep="\n", na_rep="")):  # one search; rows only if needed
+        present = values.dropna()
+        result[present.index] = present.map(any_bsn).astype(bool)
     return result
 
 

@@ -258,7 +258,9 @@ def check_rows(frame: pd.DataFrame, name: DeliveryName, contract: Contract,
             problems.flag(present & ~bsn.passes_elfproef(values),
                           label + " is not a valid BSN (elfproef)")
         elif column.pg_type == "text" or column.is_number:
-            problems.flag(bsn.holds_bsn(values),
+            # free text may hide a BSN anywhere; other fields fail their own form if they do
+            free = column.pg_type == "text" and not (column.pattern or column.values or column.role)
+            problems.flag(bsn.holds_bsn(values) if free else bsn.passes_elfproef(values),
                           label + " holds a 9-digit number that passes the elfproef: "
                           "possibly a BSN, which does not belong in this field")
         if column.role == c.POSTCODE:
@@ -367,6 +369,8 @@ def read_delivery(path: Path, allowed: Scope, *, key: str, limits: Limits = Limi
     except OSError as error:
         raise DeliveryRefused(f"{path.name}: refused, the file could not be read "
                               f"({error.strerror or type(error).__name__})") from None
+    except DeliveryRefused as refusal:  # e.g. a first line of data taken for the header
+        raise DeliveryRefused(bsn.mask(str(refusal), key)) from None
     raw = pd.DataFrame(records, columns=header, dtype="str").iloc[:, positions]
     raw.columns = contract.column_names
     raw["__line"] = lines
@@ -376,18 +380,21 @@ def read_delivery(path: Path, allowed: Scope, *, key: str, limits: Limits = Limi
     bsn_fields = {positions[contract.column_names.index(n)]: n for n in contract.pseudonymise}
 
     def original(values: list[str], normalised: dict[str, str | None]) -> str:
-        values = list(values)
+        """The line as delivered, with BSN fields pseudonymised and BSNs in others masked
+        (masked field by field, so that no pseudonym is masked again)."""
+        values = [value if field in bsn_fields or not value else bsn.mask(value, key)
+                  for field, value in enumerate(values)]
         for field, column in bsn_fields.items():
             if field < len(values) and values[field].strip():
                 values[field] = bsn.pseudonymise(normalised.get(column) or values[field], key)
-        return bsn.mask(_original(values, separator), key)
+        return _original(values, separator)
 
+    normalised = frame.loc[bad, list(contract.pseudonymise)].to_dict("records")
     quarantined = [(line, bsn.mask(reason, key), original(values, {}))
                    for line, reason, values in malformed] + [
-        (int(line), bsn.mask(reason, key), original(records[i], frame.loc[index].to_dict()))
-        for line, reason, i, index in zip(raw["__line"][bad], reasons[bad],
-                                          np.flatnonzero(bad.to_numpy()), frame.index[bad],
-                                          strict=True)
+        (int(line), bsn.mask(reason, key), original(records[i], bsns))
+        for line, reason, i, bsns in zip(raw["__line"][bad], reasons[bad],
+                                         np.flatnonzero(bad.to_numpy()), normalised, strict=True)
     ]
     quarantined.sort()
     rows = frame[~bad].drop(columns="__line").reset_index(drop=True)

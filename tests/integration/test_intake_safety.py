@@ -19,6 +19,7 @@ import pytest
 from test_intake import BRP_HEADER, POLICE_HEADER, query, valid_bsns, write
 
 from straatkubus.bsn import pseudonymise
+from straatkubus.intake import DeliveryRefused
 from straatkubus.load import load_file, load_files
 from straatkubus.settings import REPO
 
@@ -165,6 +166,13 @@ def test_bsns_never_reach_quarantine_lines_or_reasons(intake_db, tmp_path):
     assert text.count("household_id holds a 9-digit number that passes the elfproef") == 2
     assert "HH-" + pseudonymise(bsns[7], intake_db.pseudonym_key) in text
     assert pseudonymise(rows[8][0], intake_db.pseudonym_key) in text  # the invalid BSN too
+
+    headerless = write(tmp_path, "brp_persons__GM0928__2018.csv", rows[0], rows[1:6])
+    with pytest.raises(DeliveryRefused) as refusal:
+        load_file(intake_db, headerless)
+    assert "unexpected column" in str(refusal.value)
+    reasons = " ".join(refusals(intake_db, headerless) + [str(refusal.value)])
+    assert [bsn for bsn in plain if bsn in reasons] == []
 
 
 def test_a_pg_dump_and_the_expectations_folder_hold_no_plain_bsn(intake_db, tmp_path,
