@@ -130,7 +130,7 @@ def plan(settings: Settings, full: bool = False) -> BuildPlan:
             previous = cur.fetchone()
             emptied = emptied_intermediates(cur) if previous else []
             cur.execute("select distinct source, left(period, 4)::integer from raw.deliveries "
-                        "where delivery_id > %s and outcome <> 'refused'",
+                        "where delivery_id > %s and outcome in ('loaded', 'replaced')",
                         (previous[0] if previous else 0,))
             new = cur.fetchall()
     finally:

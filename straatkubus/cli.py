@@ -1,12 +1,16 @@
-"""The `straatkubus` command line: database, generate, validate, load, build, audit, superset, demo."""
+"""The `straatkubus` command line: database, generate, validate, load, prune, build, audit, superset,
+demo."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -30,6 +34,36 @@ def _step(message: str) -> None:
 def _fail(message: str) -> None:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
+
+
+# Session-level advisory lock held by `load` and `build` on the warehouse: one at a time.
+PIPELINE_LOCK = 0x5354524B  # "STRK"
+
+
+@contextmanager
+def one_at_a_time(settings: Settings, command: str) -> Iterator[None]:
+    """Hold the pipeline lock for the duration; wait (saying so) while another load or build
+    holds it. A crashed holder's lock goes with its connection."""
+    import psycopg2
+
+    conn = psycopg2.connect(settings.dsn(), application_name=f"straatkubus {command}")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select pg_try_advisory_lock(%s)", (PIPELINE_LOCK,))
+            if not cur.fetchone()[0]:
+                cur.execute("select a.application_name, a.pid from pg_locks l join "
+                            "pg_stat_activity a using (pid) where l.locktype = 'advisory' "
+                            "and l.objid = %s and l.granted", (PIPELINE_LOCK,))
+                holder = cur.fetchone()
+                typer.secho(f"waiting for another straatkubus load or build on this warehouse to "
+                            f"finish ({holder[0] or 'unknown'}, backend pid {holder[1]})"
+                            if holder else "waiting for another straatkubus load or build on "
+                            "this warehouse to finish", fg=typer.colors.YELLOW, err=True)
+                cur.execute("select pg_advisory_lock(%s)", (PIPELINE_LOCK,))
+        yield
+    finally:
+        conn.close()
 
 
 # --- database ----------------------------------------------------------------------------
@@ -107,17 +141,20 @@ def contracts(write: bool = typer.Option(False, help="Write docs/deliveries.md")
 def validate(path: Path = typer.Argument(..., help="A delivery file or a folder of them")) -> None:
     """Check deliveries without loading them: contract rules per row, then the Great
     Expectations suites; exit 1 if any delivery would be refused."""
+    from straatkubus.bsn import check_key
     from straatkubus.intake import DeliveryRefused, read_delivery, scope
-    from straatkubus.load import delivery_files
+    from straatkubus.load import delivery_files, limits
     from straatkubus.validate import ValidationFailed, build_data_docs, validate_intake
 
     settings = Settings.from_env()
+    check_key(settings.pseudonym_key)
     allowed = scope(settings.shared_data_dir, settings.tiles)
     started = datetime.now(UTC)
     refused = 0
     for file in delivery_files(path):
         try:
-            intake = read_delivery(file, allowed)
+            intake = read_delivery(file, allowed, key=settings.pseudonym_key,
+                                   limits=limits(settings))
             validate_intake(intake, file)
             typer.echo(f"{file.name}: valid; {intake.summary}")
             for line, reason, _ in intake.quarantined[:3]:
@@ -131,33 +168,66 @@ def validate(path: Path = typer.Argument(..., help="A delivery file or a folder 
 
 
 @app.command()
-def load(path: Path = typer.Argument(..., help="A delivery file or a folder of them")) -> None:
+def load(path: Path = typer.Argument(..., help="A delivery file or a folder of them"),
+         accept_volume_change: bool = typer.Option(
+             False, "--accept-volume-change",
+             help="Load deliveries held because their row count changed too much")) -> None:
     """Check, validate and load deliveries into the raw schema, each in one transaction.
 
-    Every row is loaded or quarantined with its reason; a refused delivery loads nothing.
-    Exit 1 if any delivery was refused (the others are still loaded)."""
+    Every row is loaded or quarantined with its reason; a refused delivery loads nothing, a
+    delivery whose row count is far from the one it replaces (or the previous period's) is
+    held. Exit 1 if any delivery was refused or held (the others are still loaded). Then
+    removes quarantined rows and validation results older than the retention period."""
     from straatkubus.load import delivery_files, load_files, load_reference
-    from straatkubus.validate import build_data_docs
 
     settings = Settings.from_env()
     files = delivery_files(path)
-    typer.echo(f"reference: {load_reference(settings)} CBS PC4 areas")
-    started = datetime.now(UTC)
-    refused = 0
-    totals = [0, 0, 0]
-    for number, result in enumerate(load_files(settings, files), start=1):
-        if isinstance(result, Exception):
-            typer.secho(f"[{number}/{len(files)}] {result}", fg=typer.colors.RED, err=True)
-            refused += 1
-            continue
-        typer.echo(f"[{number}/{len(files)}] {result.summary()}")
-        totals = [t + n for t, n in zip(totals, (result.rows_in, result.rows_loaded,
-                                                  result.rows_quarantined), strict=True)]
-    typer.echo(f"{len(files) - refused} of {len(files)} deliveries in; rows in {totals[0]} = "
-               f"loaded {totals[1]} + quarantined {totals[2]}")
-    typer.echo(f"Data Docs: {build_data_docs(started)}")
+    with one_at_a_time(settings, "load"):
+        typer.echo(f"reference: {load_reference(settings)} CBS PC4 areas")
+        started = datetime.now(UTC)
+        refused = 0
+        totals = [0, 0, 0]
+        for number, result in enumerate(load_files(settings, files,
+                                                   accept_volume_change=accept_volume_change),
+                                        start=1):
+            if isinstance(result, Exception):
+                typer.secho(f"[{number}/{len(files)}] {result}", fg=typer.colors.RED, err=True)
+                refused += 1
+                continue
+            typer.echo(f"[{number}/{len(files)}] {result.summary()}")
+            totals = [t + n for t, n in zip(totals, (result.rows_in, result.rows_loaded,
+                                                      result.rows_quarantined), strict=True)]
+        typer.echo(f"{len(files) - refused} of {len(files)} deliveries in; rows in {totals[0]} "
+                   f"= loaded {totals[1]} + quarantined {totals[2]}")
+        _retain(settings, started)
     if refused:
-        _fail(f"{refused} delivery file(s) refused: nothing of them was loaded")
+        _fail(f"{refused} delivery file(s) refused or held: nothing of them was loaded")
+
+
+def _retain(settings: Settings, started: datetime) -> None:
+    """Apply the retention period, then render this run's validation results."""
+    from straatkubus.load import prune_quarantine
+    from straatkubus.validate import build_data_docs, prune_validation_results
+
+    days = settings.retention_days
+    rows = prune_quarantine(settings, days)
+    results = prune_validation_results(datetime.now(UTC) - timedelta(days=days))
+    if rows or results:
+        typer.echo(f"retention ({days} days): removed {rows} quarantined row(s) and {results} "
+                   "validation result(s)")
+    typer.echo(f"Data Docs: {build_data_docs(started)}")
+
+
+@app.command()
+def prune(days: int = typer.Option(None, help="Keep this many days (default: "
+                                   "STRAATKUBUS_RETENTION_DAYS, 90)")) -> None:
+    """Remove quarantined rows and stored validation results (with their Data Docs pages)
+    older than the retention period."""
+    settings = Settings.from_env()
+    if days is not None:
+        settings = dataclasses.replace(settings, retention_days=days)
+    with one_at_a_time(settings, "prune"):
+        _retain(settings, datetime.now(UTC))
 
 
 @app.command()
@@ -170,19 +240,20 @@ def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
     from straatkubus import builds, superset
 
     settings = Settings.from_env()
-    if select:
-        plan = builds.BuildPlan("select", "asked for", 0, "", selector=select)
-    else:
-        plan = builds.plan(settings, full=full)
-    typer.echo(plan.describe())
-    if plan.scope == "none":
-        return
-    try:
-        builds.execute(settings, plan, lambda args, env: _dbt(settings, *args, env=env))
-    except builds.BuildRefused as error:
-        _fail(str(error))
-    typer.echo("published: the new marts replaced the old ones (dbt tests and disclosure audit passed)")
-    superset.clear_result_cache(settings)
+    with one_at_a_time(settings, "build"):
+        if select:
+            plan = builds.BuildPlan("select", "asked for", 0, "", selector=select)
+        else:
+            plan = builds.plan(settings, full=full)
+        typer.echo(plan.describe())
+        if plan.scope == "none":
+            return
+        try:
+            builds.execute(settings, plan, lambda args, env: _dbt(settings, *args, env=env))
+        except builds.BuildRefused as error:
+            _fail(str(error))
+        typer.echo("published: the new marts replaced the old ones (dbt tests and disclosure audit passed)")
+        superset.clear_result_cache(settings)
 
 
 @app.command()
@@ -291,7 +362,7 @@ def demo(scale: float = typer.Option(1.0, help="Fraction of the real Parkstad po
     _step("generating synthetic Parkstad deliveries")
     generate(out=None, scale=scale, seed=seed, years="2022-2024", month=None)
     _step("validating (Great Expectations) and loading deliveries")
-    load(settings.deliveries_dir)
+    load(settings.deliveries_dir, accept_volume_change=False)
     _step("dbt build")
     build(full=False, select=None)
     _step(f"Superset on {settings.superset_url}")

@@ -407,6 +407,15 @@ def parse_delivery_name(path: Path) -> DeliveryName:
 
 def markdown() -> str:
     """`docs/deliveries.md`: every contract as a newcomer or a sender reads it."""
+    from dataclasses import fields
+
+    from straatkubus.settings import Settings
+
+    defaults = {f.name: f.default for f in fields(Settings)}
+
+    def limit(name: str):
+        return defaults[name]
+
     lines = [
         "# Delivery contracts",
         "",
@@ -427,11 +436,57 @@ def markdown() -> str:
         "Registers describe 1 January of the year; trajectories are those running at any "
         "time in the period; events happened in the period.",
         "",
-        "A delivery with a missing, unexpected or doubled column, an unknown sender, or an "
-        "implausible whole (its Great Expectations suite fails) is refused and nothing of it "
-        "is loaded. Otherwise every row is loaded or quarantined in `raw.quarantine` with "
-        "its reason and original line. BSN columns are replaced at intake by a keyed HMAC "
-        "(`STRAATKUBUS_PSEUDONYM_KEY`); no BSN is ever stored.",
+        "Every row is loaded or quarantined in `raw.quarantine` with its reason and original "
+        "line (rows in = loaded + quarantined), unless the delivery is refused or held whole "
+        "(below). Each outcome is recorded in `raw.deliveries` (`loaded`, `replaced`, "
+        "`refused`, `held`) with its counts and a one-line reason; the rest of a batch loads "
+        "regardless. A new file for the same source, sender and period is a correction that "
+        "replaces the current delivery.",
+        "",
+        "## Refused deliveries",
+        "",
+        "A delivery is refused, and nothing of it loaded, when its name or sender is not "
+        "allowed; a column is missing, unexpected or doubled; it is empty or holds only a "
+        "header; its Great Expectations suite fails (an implausible whole); or it cannot be "
+        "read as text: "
+        f"larger than {limit('max_delivery_bytes') >> 20} MB (`STRAATKUBUS_MAX_DELIVERY_MB`), "
+        f"a line longer than {limit('max_line_bytes')} bytes (`STRAATKUBUS_MAX_LINE_BYTES`), "
+        f"a field longer than {limit('max_field_chars')} characters "
+        "(`STRAATKUBUS_MAX_FIELD_CHARS`), a NUL byte, bytes invalid in UTF-8 when it starts "
+        "with a UTF-8 BOM or invalid in both UTF-8 and Windows-1252 otherwise, UTF-16, or a "
+        "file that cannot be read (e.g. removed while the batch runs). A rerun of the same "
+        "refused file is recorded once.",
+        "",
+        "## Held deliveries: no silent shrink",
+        "",
+        "A delivery whose loadable row count is more than a factor "
+        f"{limit('volume_factor'):g} (`STRAATKUBUS_VOLUME_FACTOR`) below or above that of the "
+        "current delivery it would replace, or else of the latest earlier period of the same "
+        "source and sender (years with years, months with months), is held: not loaded, and "
+        "recorded as `held` with its rows in and a reason giving both counts. Counts below "
+        f"{limit('volume_min_rows')} rows on both sides (`STRAATKUBUS_VOLUME_MIN_ROWS`) are "
+        "never held. If the change is right, load the file again with "
+        "`straatkubus load --accept-volume-change FILE`.",
+        "",
+        "## BSNs and the pseudonym key",
+        "",
+        "No BSN is ever stored, validated, logged or shown. Right after the row checks, BSN "
+        "columns are replaced by their keyed HMAC-SHA256 (`STRAATKUBUS_PSEUDONYM_KEY`, at "
+        "least 32 bytes), and so is every number passing the elfproef found elsewhere in a "
+        "quarantined line or a reason (8 or 9 digits, also grouped with spaces or dots); a "
+        "reason names the rule, never the value of a BSN field. A row holding such a number "
+        "in a field that is not a BSN field is quarantined. The Great Expectations suites "
+        "see the pseudonyms only. The key's fingerprint is kept per delivery in "
+        "`raw.deliveries.key_fingerprint`; a load under a key other than that of the current "
+        "deliveries is refused, since its pseudonyms would not match theirs.",
+        "",
+        "## Retention",
+        "",
+        "A correction removes the quarantined rows of the delivery it replaces. Quarantined "
+        "rows, stored validation results and their Data Docs pages older than "
+        f"{limit('retention_days')} days (`STRAATKUBUS_RETENTION_DAYS`) are removed at the end "
+        "of every `straatkubus load`, or by `straatkubus prune [--days N]`; the manifest keeps "
+        "the counts.",
         "",
         "## Partners",
         "",

@@ -168,14 +168,6 @@ def _jan1_days(years: np.ndarray) -> np.ndarray:
 N_STEMS = 9_000_000 * 9  # 7-digit prefixes 1000000..9999999, 9 valid 8th digits each
 
 
-def elfproef(bsns: np.ndarray) -> np.ndarray:
-    """True where a number is a 9-digit BSN passing the elfproef."""
-    bsns = np.asarray(bsns, dtype=np.int64)
-    digits = (bsns[:, None] // 10 ** np.arange(8, -1, -1)) % 10
-    weights = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1])
-    return (bsns >= 100_000_000) & (bsns <= 999_999_999) & ((digits * weights).sum(axis=1) % 11 == 0)
-
-
 class BsnMap:
     """A bijection from person sequence numbers [0, N_STEMS) onto valid 9-digit BSNs.
 

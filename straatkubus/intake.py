@@ -5,7 +5,13 @@ Windows-1252), the separator (comma, semicolon or tab), header names in any orde
 decimal commas, Dutch dates (dd-mm-yyyy), postcodes such as " 6411 ab". Every row either
 comes out normalised in `Intake.rows` or in `Intake.quarantined` with its reason and original
 line, so that rows in = rows + quarantined. Problems with the delivery as a whole (name,
-sender, columns) raise `DeliveryRefused`. The checks are vectorised (pandas) for speed.
+sender, columns, and anything that makes the file unreadable: its size, NUL bytes, over-long
+lines or fields, bytes invalid in its encoding, the file vanishing) raise `DeliveryRefused`
+with a one-line reason. The checks are vectorised (pandas) for speed.
+
+BSNs never leave this module: BSN columns of the loadable rows are replaced by their keyed
+pseudonym, and quarantined lines and reasons hold pseudonyms instead of BSNs (a reason names
+the rule, never the value of a BSN field); see straatkubus.bsn.
 """
 
 # The message functions passed to _Problems.flag run at once, inside the loop: B023 is moot.
@@ -23,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from straatkubus import bsn
 from straatkubus import contracts as c
 from straatkubus.contracts import CONTRACTS, PARTNERS, Contract, DeliveryName, parse_delivery_name
 
@@ -40,6 +47,15 @@ _DECIMAL = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 
 class DeliveryRefused(ValueError):
     """The whole delivery is refused (name, sender, encoding or columns); nothing is loaded."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a delivery file may be at most (settings: STRAATKUBUS_MAX_*)."""
+
+    file_bytes: int = 4096 << 20
+    line_bytes: int = 1 << 20
+    field_chars: int = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -92,22 +108,69 @@ def check_sender(name: DeliveryName, contract: Contract, allowed: Scope) -> set[
     return allowed.partner_municipalities(name.sender)
 
 
-def _encoding(path: Path) -> str:
-    head = path.open("rb").read(4)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DeliveryRefused(f"{path.name}: refused, UTF-16 is not supported; send UTF-8 "
-                              "or Windows-1252")
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def _scan(path: Path, limits: Limits) -> str:
+    """The file's encoding, after one pass over its bytes refusing what cannot be read:
+    a file over the size limit, NUL bytes, a line over the length limit, bytes that are
+    invalid in a file marked UTF-8 (BOM) or in both UTF-8 and Windows-1252."""
+    size = path.stat().st_size
+    if size > limits.file_bytes:
+        raise DeliveryRefused(f"{path.name}: refused, the file is {size} bytes, over the limit "
+                              f"of {limits.file_bytes} (STRAATKUBUS_MAX_DELIVERY_MB)")
     with path.open("rb") as handle:
-        try:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8"
+        head = handle.read(4)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise DeliveryRefused(f"{path.name}: refused, UTF-16 is not supported; send UTF-8 "
+                                  "or Windows-1252")
+        bom = head.startswith(codecs.BOM_UTF8)
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        is_utf8, line, run = True, 1, 0  # run: bytes since the last newline
+        not_cp1252 = None  # the first bytes undefined in Windows-1252, with their line
+        # A block is at most the line limit, so only lines crossing blocks can be too long.
+        for block in iter(lambda: handle.read(min(1 << 20, limits.line_bytes)), b""):
+            if b"\x00" in block:
+                nul = line + block.count(b"\n", 0, block.index(b"\x00"))
+                raise DeliveryRefused(f"{path.name}: refused, line {nul} holds a NUL byte")
+            first, last = block.find(b"\n"), block.rfind(b"\n")
+            run += len(block) if first < 0 else first
+            if run > limits.line_bytes:
+                raise DeliveryRefused(f"{path.name}: refused, line {line} is longer than "
+                                      f"{limits.line_bytes} bytes (STRAATKUBUS_MAX_LINE_BYTES)")
+            if first >= 0:
+                run = len(block) - last - 1
+            if is_utf8:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as error:
+                    if bom:
+                        raise _invalid(path, "UTF-8", line + block.count(b"\n", 0, error.start),
+                                       block[error.start:error.end]) from None
+                    is_utf8 = False
+            if not_cp1252 is None and not bom:
+                try:
+                    block.decode("cp1252")
+                except UnicodeDecodeError as error:
+                    not_cp1252 = (line + block.count(b"\n", 0, error.start),
+                                  block[error.start:error.end])
+            line += block.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:  # a character cut off at the end
+        if bom:
+            raise _invalid(path, "UTF-8", line, b"") from None
+        is_utf8 = False
+    if bom:
+        return "utf-8-sig"
+    if is_utf8:
+        return "utf-8"
+    if not_cp1252:
+        raise _invalid(path, "UTF-8 nor Windows-1252", *not_cp1252)
+    return "cp1252"
+
+
+def _invalid(path: Path, encoding: str, line: int, data: bytes) -> DeliveryRefused:
+    return DeliveryRefused(f"{path.name}: refused, line {line} holds bytes that are not valid "
+                           f"{encoding} ({data.hex(' ')})")
 
 
 def _separator(header_line: str) -> str:
@@ -128,17 +191,6 @@ def _columns_in_order(contract: Contract, header: list[str], file_name: str) -> 
         raise DeliveryRefused(f"{file_name}: refused, {'; '.join(problems)} "
                               f"(expected: {', '.join(contract.column_names)})")
     return [names.index(n) for n in contract.column_names]
-
-
-def passes_elfproef(values: pd.Series) -> pd.Series:
-    """True where a value is a 9-digit number passing the BSN eleven test."""
-    nine = values.str.fullmatch(r"[0-9]{9}").fillna(False).astype(bool)
-    result = pd.Series(False, index=values.index)
-    if nine.any():
-        numbers = values[nine].astype("int64").to_numpy()
-        digits = (numbers[:, None] // 10 ** np.arange(8, -1, -1)) % 10
-        result[nine] = (digits @ np.array([9, 8, 7, 6, 5, 4, 3, 2, -1])) % 11 == 0
-    return result
 
 
 class _Problems:
@@ -200,13 +252,15 @@ def check_rows(frame: pd.DataFrame, name: DeliveryName, contract: Contract,
         label = column.name
         if not column.nullable:
             problems.flag(~present, f"{label} is empty")
-        if column.role == c.BSN:
+        if column.role == c.BSN:  # the reason never quotes the value
             values = values.str.replace(r"[ .]", "", regex=True)
             values = values.where(values.str.len() != 8, "0" + values)
-            problems.flag(present & ~passes_elfproef(values),
-                          lambda rows: label + " " + _quoted(values[rows]) + " is not a valid BSN (elfproef)")
+            problems.flag(present & ~bsn.passes_elfproef(values),
+                          label + " is not a valid BSN (elfproef)")
         elif column.pg_type == "text" or column.is_number:
-            problems.flag(passes_elfproef(values),
+            # free text may hide a BSN anywhere; other fields fail their own form if they do
+            free = column.pg_type == "text" and not (column.pattern or column.values or column.role)
+            problems.flag(bsn.holds_bsn(values) if free else bsn.passes_elfproef(values),
                           label + " holds a 9-digit number that passes the elfproef: "
                           "possibly a BSN, which does not belong in this field")
         if column.role == c.POSTCODE:
@@ -302,12 +356,59 @@ def _check_duplicates(problems: _Problems, frame: pd.DataFrame, contract: Contra
         problems.flag(reason.notna(), reason)
 
 
-def read_delivery(path: Path, allowed: Scope, today: date | None = None) -> Intake:
-    """Read and check one delivery file (see the module docstring)."""
+def read_delivery(path: Path, allowed: Scope, *, key: str, limits: Limits = Limits(),
+                  today: date | None = None) -> Intake:
+    """Read and check one delivery file, pseudonymising with `key` (see the module docstring)."""
     name = parse_delivery_name(path)
     contract = CONTRACTS[name.source]
+    if not key:
+        raise ValueError("no pseudonymisation key: set STRAATKUBUS_PSEUDONYM_KEY")
     allowed_municipalities = check_sender(name, contract, allowed)
-    encoding = _encoding(path)
+    try:
+        positions, header, separator, lines, records, malformed = _read(path, contract, limits)
+    except OSError as error:
+        raise DeliveryRefused(f"{path.name}: refused, the file could not be read "
+                              f"({error.strerror or type(error).__name__})") from None
+    except DeliveryRefused as refusal:  # e.g. a first line of data taken for the header
+        raise DeliveryRefused(bsn.mask(str(refusal), key)) from None
+    raw = pd.DataFrame(records, columns=header, dtype="str").iloc[:, positions]
+    raw.columns = contract.column_names
+    raw["__line"] = lines
+    frame, reasons = check_rows(raw, name, contract, allowed_municipalities, allowed, today)
+    bad = reasons.notna()
+    # BSN fields by their position in the file, for the quarantined lines
+    bsn_fields = {positions[contract.column_names.index(n)]: n for n in contract.pseudonymise}
+
+    def original(values: list[str], normalised: dict[str, str | None]) -> str:
+        """The line as delivered, with BSN fields pseudonymised and BSNs in others masked
+        (masked field by field, so that no pseudonym is masked again)."""
+        values = [value if field in bsn_fields or not value else bsn.mask(value, key)
+                  for field, value in enumerate(values)]
+        for field, column in bsn_fields.items():
+            if field < len(values) and values[field].strip():
+                values[field] = bsn.pseudonymise(normalised.get(column) or values[field], key)
+        return _original(values, separator)
+
+    normalised = frame.loc[bad, list(contract.pseudonymise)].to_dict("records")
+    quarantined = [(line, bsn.mask(reason, key), original(values, {}))
+                   for line, reason, values in malformed] + [
+        (int(line), bsn.mask(reason, key), original(records[i], bsns))
+        for line, reason, i, bsns in zip(raw["__line"][bad], reasons[bad],
+                                         np.flatnonzero(bad.to_numpy()), normalised, strict=True)
+    ]
+    quarantined.sort()
+    rows = frame[~bad].drop(columns="__line").reset_index(drop=True)
+    for column in contract.pseudonymise:
+        rows[column] = [None if value is None else bsn.pseudonymise(value, key)
+                        for value in rows[column]]
+    return Intake(name, contract, len(records) + len(malformed), rows, quarantined)
+
+
+def _read(path: Path, contract: Contract, limits: Limits):
+    """The contract columns' positions, the header, the separator, and each record with its
+    line (malformed ones apart)."""
+    encoding = _scan(path, limits)
+    csv.field_size_limit(limits.field_chars)
     with path.open(newline="", encoding=encoding) as handle:
         first = handle.readline()
         if not first.strip():
@@ -316,36 +417,28 @@ def read_delivery(path: Path, allowed: Scope, today: date | None = None) -> Inta
         header = next(csv.reader([first], delimiter=separator))
         positions = _columns_in_order(contract, header, path.name)
         reader = csv.reader(handle, delimiter=separator)
+        last_line = 1
         lines: list[int] = []
         records: list[list[str]] = []
-        malformed: list[tuple[int, str, str]] = []
-        for values in reader:
-            if not values or (len(values) == 1 and not values[0].strip()):
-                continue  # blank line: not a row
-            line = reader.line_num + 1
-            if len(values) != len(header):
-                malformed.append((line, f"{len(values)} fields where the header has "
-                                  f"{len(header)}", _original(values, separator)))
-                continue
-            lines.append(line)
-            records.append(values)
-
-    raw = pd.DataFrame(records, columns=header, dtype="str").iloc[:, positions]
-    raw.columns = contract.column_names
-    raw["__line"] = lines
-    frame, reasons = check_rows(raw, name, contract, allowed_municipalities, allowed, today)
-    bad = reasons.notna()
-    quarantined = malformed + [
-        (int(line), reason, _original(values, separator))
-        for line, reason, values in zip(raw["__line"][bad], reasons[bad],
-                                        (records[i] for i in np.flatnonzero(bad.to_numpy())),
-                                        strict=True)
-    ]
-    quarantined.sort()
-    rows = frame[~bad].drop(columns="__line").reset_index(drop=True)
-    return Intake(name, contract, len(records) + len(malformed), rows, quarantined)
-
-
+        malformed: list[tuple[int, str, list[str]]] = []
+        try:
+            for values in reader:
+                line = last_line = reader.line_num + 1
+                if not values or (len(values) == 1 and not values[0].strip()):
+                    continue  # blank line: not a row
+                if len(values) != len(header):
+                    malformed.append((line, f"{len(values)} fields where the header has "
+                                      f"{len(header)}", values))
+                    continue
+                lines.append(line)
+                records.append(values)
+        except csv.Error as error:
+            problem = (f"a field longer than {limits.field_chars} characters "
+                       "(STRAATKUBUS_MAX_FIELD_CHARS)" if "field limit" in str(error)
+                       else str(error))
+            raise DeliveryRefused(f"{path.name}: refused, line {last_line + 1}: "
+                                  f"{problem}") from None
+    return positions, header, separator, lines, records, malformed
 def _original(values: list[str], separator: str) -> str:
     out = io.StringIO()
     csv.writer(out, delimiter=separator, lineterminator="").writerow(values)

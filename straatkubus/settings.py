@@ -68,6 +68,13 @@ class Settings:
     pseudonym_key: str
     tiles: int  # synthetic copies of Parkstad in scope, beyond Parkstad itself (benchmarks)
     demo_users: bool  # deploy superset/demo_users.yaml (public passwords: the local demo only)
+    # Intake limits and policy (docs/deliveries.md)
+    max_delivery_bytes: int = 4096 << 20  # a larger file is refused
+    max_line_bytes: int = 1 << 20  # a longer physical line is refused
+    max_field_chars: int = 1 << 16  # a longer field is refused
+    volume_factor: float = 2.0  # a delivery this many times smaller or larger is held
+    volume_min_rows: int = 20  # ... unless both counts are below this
+    retention_days: int = 90  # quarantined rows and validation results are kept this long
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -95,6 +102,12 @@ class Settings:
             pseudonym_key=_secret("STRAATKUBUS_PSEUDONYM_KEY", state_dir),
             tiles=int(_env("STRAATKUBUS_TILES", "0")),
             demo_users=_env("STRAATKUBUS_DEMO_USERS", "true").strip().lower() in {"1", "true", "yes", "on"},
+            max_delivery_bytes=int(float(_env("STRAATKUBUS_MAX_DELIVERY_MB", "4096")) * (1 << 20)),
+            max_line_bytes=int(_env("STRAATKUBUS_MAX_LINE_BYTES", str(1 << 20))),
+            max_field_chars=int(_env("STRAATKUBUS_MAX_FIELD_CHARS", str(1 << 16))),
+            volume_factor=float(_env("STRAATKUBUS_VOLUME_FACTOR", "2")),
+            volume_min_rows=int(_env("STRAATKUBUS_VOLUME_MIN_ROWS", "20")),
+            retention_days=int(_env("STRAATKUBUS_RETENTION_DAYS", "90")),
         )
 
     # --- derived paths -------------------------------------------------------------------

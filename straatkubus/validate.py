@@ -5,7 +5,10 @@ contract (straatkubus.contracts) plus a few delivery-level plausibility checks, 
 idempotently (only rewritten when it changes). Intake (straatkubus.intake) quarantines rows
 that break the contract first; the suite then runs strictly on the loadable rows. A failed
 validation raises `ValidationFailed` naming every failing expectation, and the whole
-delivery is refused. Data Docs (HTML) go to `expectations/uncommitted/` (git-ignored).
+delivery is refused. BSN columns hold their pseudonym by then (straatkubus.intake), so no
+BSN reaches a batch, a stored result or Data Docs. Data Docs (HTML) and the stored results
+go to `expectations/uncommitted/` (git-ignored) and are kept equally long
+(`prune_validation_results`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
@@ -26,6 +30,7 @@ from straatkubus.settings import REPO
 
 GX_DIR = REPO / "expectations"
 DATA_DOCS = GX_DIR / "uncommitted" / "data_docs" / "local_site" / "index.html"
+PSEUDONYM_PATTERN = r"^[0-9a-f]{64}$"  # what a BSN column holds when validated
 
 # Delivery-level plausibility beyond the contract's per-value rules (per source).
 PLAUSIBILITY = {
@@ -64,7 +69,8 @@ def _suite_expectations(source: str) -> list:
             suite.append(e.ExpectColumnValuesToNotBeNull(column=name))
         if column.values:
             suite.append(e.ExpectColumnValuesToBeInSet(column=name, value_set=list(column.values)))
-        pattern = {c.BSN: r"^[0-9]{9}$", c.POSTCODE: PC6_PATTERN}.get(column.role, column.pattern)
+        pattern = {c.BSN: PSEUDONYM_PATTERN, c.POSTCODE: PC6_PATTERN}.get(column.role,
+                                                                        column.pattern)
         if column.pg_type == "date":
             pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
         if pattern:
@@ -216,3 +222,22 @@ def build_data_docs(since: datetime) -> Path:
     suites = [ExpectationSuiteIdentifier(name) for name in sorted(CONTRACTS)]
     context.build_data_docs(resource_identifiers=[*suites, *batch])
     return DATA_DOCS
+
+
+def prune_validation_results(before: datetime) -> int:
+    """Delete the validation results stored before `before` together with their Data Docs
+    pages, so that neither outlives the other; returns how many."""
+    _, context = _context()
+    results = context.stores[context.validation_results_store_name]
+    old = [key for key in results.list_keys() if key.run_id.run_time < before]
+    for key in old:
+        for site in context.get_docs_sites_urls(resource_identifier=key):
+            if site["site_url"]:
+                page = Path(unquote(urlparse(site["site_url"]).path))
+                page.unlink(missing_ok=True)
+                for folder in page.parents:  # the run's folders, once empty
+                    if folder.name == "validations" or any(folder.iterdir()):
+                        break
+                    folder.rmdir()
+        results.remove_key(key)
+    return len(old)

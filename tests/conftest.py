@@ -6,6 +6,7 @@ a freshly created database, and stop every process they start.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -85,6 +86,16 @@ def superset_stack(warehouse: Settings):
         yield warehouse
     finally:
         superset.stop(warehouse)
+
+
+@pytest.fixture(scope="module")
+def intake_db(postgres: Settings):
+    """A database of its own (per test module) for hand-made deliveries."""
+    settings = dataclasses.replace(postgres, pg_database="straatkubus_intake_tests")
+    cluster.drop_database(settings, settings.pg_database)
+    cluster.ensure_databases(settings)
+    yield settings
+    cluster.drop_database(settings, settings.pg_database)
 
 
 @pytest.fixture()

@@ -7,7 +7,6 @@ database of their own, so the warehouse the other tests read is never touched.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import signal
@@ -20,7 +19,6 @@ import numpy as np
 import psycopg2
 import pytest
 
-from straatkubus import cluster
 from straatkubus.intake import DeliveryRefused
 from straatkubus.load import LoadResult, load_file, load_files
 from straatkubus.validate import ValidationFailed
@@ -55,16 +53,6 @@ def write(folder: Path, name: str, header: list[str], rows: list[list[str]], *, 
     text = "\r\n".join(sep.join(line) for line in [header, *rows]) + "\r\n"
     path.write_bytes(text.encode(encoding))
     return path
-
-
-@pytest.fixture(scope="module")
-def intake_db(postgres):
-    """A database of its own for hand-made deliveries."""
-    settings = dataclasses.replace(postgres, pg_database="straatkubus_intake_tests")
-    cluster.drop_database(settings, settings.pg_database)
-    cluster.ensure_databases(settings)
-    yield settings
-    cluster.drop_database(settings, settings.pg_database)
 
 
 def query(settings, statement: str, *args):
@@ -179,14 +167,14 @@ def test_a_bsn_in_a_field_that_should_not_hold_one_is_quarantined(intake_db, tmp
     delivery_id, reasons = load_balanced(intake_db, path)
     assert "household_id holds a 9-digit number that passes the elfproef" in reasons[6]
     assert query(intake_db, "select count(*) from raw.quarantine where delivery_id = %s and "
-                 "original_line like %s", delivery_id, f"%{BSNS[30]}%") == [(1,)]
+                 "original_line like %s", delivery_id, f"%{BSNS[30]}%") == [(0,)]
 
 
 def test_an_invalid_bsn_is_quarantined(intake_db, tmp_path):
     rows = [brp_row(i) for i in range(4)] + [brp_row(4, bsn="123456789")]
     path = write(tmp_path, "brp_persons__GM0917__2022.csv", BRP_HEADER, rows)
     _, reasons = load_balanced(intake_db, path)
-    assert reasons == {6: "bsn '123456789' is not a valid BSN (elfproef)"}
+    assert reasons == {6: "bsn is not a valid BSN (elfproef)"}
 
 
 def test_records_of_another_municipality_are_quarantined(intake_db, tmp_path):

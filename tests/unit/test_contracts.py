@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from straatkubus import contracts as c
+from straatkubus.bsn import pseudonymise
 from straatkubus.contracts import CONTRACTS, PARTNERS, parse_delivery_name
-from straatkubus.load import pseudonymise
 from straatkubus.settings import MUNICIPALITIES
 
 

@@ -14,6 +14,7 @@ import shapely
 from pyproj import Transformer
 
 from straatkubus import reference
+from straatkubus.bsn import elfproef
 from straatkubus.contracts import (
     BSN,
     CONTRACTS,
@@ -26,7 +27,7 @@ from straatkubus.contracts import (
     START_DATE,
     parse_delivery_name,
 )
-from straatkubus.generate import BORDER_ADDRESSES, N_STEMS, PC6_LETTERS, BsnMap, elfproef, generate
+from straatkubus.generate import BORDER_ADDRESSES, N_STEMS, PC6_LETTERS, BsnMap, generate
 from straatkubus.settings import MUNICIPALITIES, Settings
 
 DATA = Settings.from_env().shared_data_dir

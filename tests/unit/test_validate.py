@@ -18,6 +18,7 @@ from straatkubus.validate import (
 )
 
 ALLOWED = scope(Settings.from_env().shared_data_dir, 0)
+KEY = Settings.from_env().pseudonym_key
 
 
 def woz_delivery(folder: Path, values: list[int]) -> Path:
@@ -38,10 +39,10 @@ def test_every_source_has_a_stored_suite_and_storing_twice_changes_nothing():
 def test_a_plausible_delivery_passes_and_data_docs_are_written(tmp_path):
     """Data Docs render the suites and the batch's results, not every stored one again."""
     pages = DATA_DOCS.parent / "validations" / "woz_values"
-    validate_intake(read_delivery(path := woz_delivery(tmp_path, [180_000]), ALLOWED), path)
+    validate_intake(read_delivery(path := woz_delivery(tmp_path, [180_000]), ALLOWED, key=KEY), path)
     since = datetime.now(UTC)
-    validate_intake(read_delivery(path := woz_delivery(tmp_path, [210_000]), ALLOWED), path)
-    validate_intake(read_delivery(path := woz_delivery(tmp_path, [250_000]), ALLOWED), path)
+    validate_intake(read_delivery(path := woz_delivery(tmp_path, [210_000]), ALLOWED, key=KEY), path)
+    validate_intake(read_delivery(path := woz_delivery(tmp_path, [250_000]), ALLOWED, key=KEY), path)
     before = {page: page.stat().st_mtime_ns for page in pages.rglob("*.html")}
     assert build_data_docs(since).exists()
     written = {page for page in pages.rglob("*.html")
@@ -53,7 +54,7 @@ def test_a_plausible_delivery_passes_and_data_docs_are_written(tmp_path):
 def test_an_implausible_delivery_fails_naming_the_expectation(tmp_path):
     path = woz_delivery(tmp_path, [1_500, 2_000, 2_500])
     with pytest.raises(ValidationFailed) as failure:
-        validate_intake(read_delivery(path, ALLOWED), path)
+        validate_intake(read_delivery(path, ALLOWED, key=KEY), path)
     report = str(failure.value)
     assert "expect_column_mean_to_be_between on column 'woz_value'" in report
     assert "Data Docs:" in report
