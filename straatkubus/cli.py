@@ -83,7 +83,7 @@ def generate(
     settings = Settings.from_env()
     out = out or settings.deliveries_dir
     started = time.monotonic()
-    result = run(settings.shared_data_dir, out, scale=scale, seed=seed, years=chosen, month=month)
+    result = run(settings.reference_data_dir, out, scale=scale, seed=seed, years=chosen, month=month)
     seconds = time.monotonic() - started
     typer.echo(f"generated {result.inhabitants} inhabitants at {result.addresses} addresses: "
                f"{len(result.files)} files, {result.rows} rows in {out} "
@@ -112,7 +112,7 @@ def validate(path: Path = typer.Argument(..., help="A delivery file or a folder 
     from straatkubus.validate import ValidationFailed, build_data_docs, validate_intake
 
     settings = Settings.from_env()
-    allowed = scope(settings.shared_data_dir, settings.tiles)
+    allowed = scope(settings.reference_data_dir, settings.tiles)
     started = datetime.now(UTC)
     refused = 0
     for file in delivery_files(path):

@@ -176,7 +176,7 @@ def prepare(settings: Settings, path: Path,
     if current.get((name.source, name.sender, name.period)) == checksum:
         return Prepared(path, checksum, None)
     try:
-        intake = read_delivery(path, scope(settings.shared_data_dir, settings.tiles))
+        intake = read_delivery(path, scope(settings.reference_data_dir, settings.tiles))
         validate_intake(intake, path)
     except (DeliveryRefused, ValidationFailed) as refusal:
         return Prepared(path, checksum, None, refusal)
@@ -296,12 +296,12 @@ def delivery_files(path: Path) -> list[Path]:
 
 
 def load_reference(settings: Settings) -> int:
-    """(Re)load the CBS reference tables from ../shared/data into raw, atomically."""
+    """(Re)load the CBS reference tables from data/reference into raw, atomically."""
     from straatkubus.reference import load_reference_tables
 
     conn = psycopg2.connect(settings.dsn())
     try:
         with conn, conn.cursor() as cur:
-            return load_reference_tables(cur, settings.shared_data_dir, settings.tiles)
+            return load_reference_tables(cur, settings.reference_data_dir, settings.tiles)
     finally:
         conn.close()

@@ -29,7 +29,7 @@ from straatkubus.contracts import (
 from straatkubus.generate import BORDER_ADDRESSES, N_STEMS, PC6_LETTERS, BsnMap, elfproef, generate
 from straatkubus.settings import MUNICIPALITIES, Settings
 
-DATA = Settings.from_env().shared_data_dir
+DATA = Settings.from_env().reference_data_dir
 SCALE = 0.15
 YEARS = (2022, 2023, 2024)
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
