@@ -266,11 +266,13 @@ def test_event_volumes_are_plausible(run):
     out, _ = run
     figures = reference.municipality_figures(DATA, 2024)
     police = read(out / "police_incidents__politie__2024.csv")
+    crimes = police["incident_type"].isin(["woninginbraak", "geweld", "vernieling"])
     for code, fig in figures.items():
-        incidents = (police["municipality_code"] == code).sum()
-        assert incidents == pytest.approx(1.5 * fig.recorded_crimes * SCALE, rel=0.02)
+        own = police["municipality_code"] == code
+        assert (own & crimes).sum() == pytest.approx(fig.recorded_crimes * SCALE, rel=0.02)
+        assert 0.15 < (own & ~crimes).sum() / (own & crimes).sum() < 1.2  # nuisance per crime
         reports = len(read(out / f"public_space_reports__{code}__2024.csv"))
-        assert 120 < 1000 * reports / (fig.inhabitants * SCALE) < 190
+        assert 80 < 1000 * reports / (fig.inhabitants * SCALE) < 240  # ~150, varying
 
 
 # --- geography and correlations -----------------------------------------------------------------------------
@@ -400,7 +402,7 @@ def test_month_mode_writes_only_that_months_events(run, tmp_path):
         yearly = pd.concat([read(p).iloc[:, 0] for p in out.glob(path.name.replace("2025-01", "*"))])
         assert not ids.isin(yearly).any() and ids.is_unique
     reports = sum(len(read(p)) for p in tmp_path.glob("public_space_reports__*.csv"))
-    assert 0.06 < reports / (0.15 * 256_000 * 0.15) < 0.11  # about a twelfth of a year
+    assert 0.05 < reports / (0.15 * 256_000 * 0.15) < 0.13  # about a twelfth of a year
     again = tmp_path / "again"
     generate(DATA, again, scale=SCALE, seed=11, month="2025-01")
     names = sorted(p.name for p in again.iterdir())
