@@ -22,6 +22,22 @@ Calibration (exact by construction, per municipality and year, from
     anything is drawn; randomness only decides who and where. Inhabitants per PC4 follow
     CBS 2021 and the 65+ share per PC4 roughly follows it.
 
+Where people live
+    Within a PC4 the dwellings go to its parts in each CBS wijk 2024, weighted by
+    area ** WIJK_AREA_POWER (a small part, such as a village core, is denser than a large
+    one), with little weight for a wijk of "verspreide huizen" and for parts that the
+    generalised boundaries put in another municipality's wijk (see _pc4_parts). PC6 centres
+    are uniform inside their part and the addresses stay in it.
+
+Variation without a CBS figure (straatkubus.variation)
+    Rates CBS does not publish per municipality (65+ living alone, single parents, debt
+    help and bijstand beyond the CBS-derived volume, informal carers and their hours, rent
+    arrears and evictions, mental health care and care costs, public-space reports by
+    category, police nuisance and the crime mix, environmental incidents) differ per
+    municipality and year: a social index from CBS figures, a seeded municipal level and
+    a seeded yearly trend, so some municipalities improve and others deteriorate. 65+
+    living alone follows the municipal share of one-person households.
+
 Persistence (the choice made)
     Addresses, PC6 areas, their latent deprivation and ageing, corporation ownership and the
     WOZ base value of every dwelling persist across years (same ids, postcodes, house
@@ -29,8 +45,9 @@ Persistence (the choice made)
     just enough old dwellings for the stock to follow households and vacancy. Persons and
     households are redrawn every year with fresh BSNs: a BSN denotes one person (one birth
     date) across all files and years, but nobody appears in two years. Rates that follow
-    neighbourhoods therefore persist, and about 3 % of PC6 areas deteriorate (their
-    deprivation rises every year), which gives trend signals.
+    neighbourhoods therefore persist; every PC4 drifts (its deprivation rises or falls a
+    little every year, PC4_DRIFT_PER_YEAR) and about 3 % of PC6 areas deteriorate sharply,
+    which gives trend signals in both directions.
 
 Identifiers
     Address ids are BAG-like (`0917200000012345`: municipality, object type 20, sequence);
@@ -118,6 +135,7 @@ UNINSURED_SHARE = 0.015  # residents not insured with the insurer
 WIJK_AREA_POWER = 0.5
 SCATTERED_WIJK_WEIGHT = 0.01  # a wijk of "verspreide huizen" (scattered houses)
 OTHER_MUNICIPALITY_WIJK_WEIGHT = 0.05  # a part in another municipality's wijk (generalised edges)
+MIN_PART_SHARE = 0.005  # smaller parts of a PC4 get no dwellings
 # PC6 areas crossing a municipal border (share of a municipality's PC6 codes; 0 = none).
 # Off by default: see "Border PC6 areas" above for what turning it on changes.
 BORDER_PC6_SHARE = 0.01
@@ -321,15 +339,15 @@ def _pc4_parts(inner, wijken: list[reference.Wijk], municipality_code: str) -> t
         if not wijk.geometry.intersects(inner):
             continue
         part = inner.intersection(wijk.geometry)
-        if part.area <= 0:
-            continue
         rest = rest.difference(wijk.geometry)
+        if part.area < MIN_PART_SHARE * inner.area:  # slivers of generalised boundaries
+            continue
         factor = SCATTERED_WIJK_WEIGHT if "verspreide huizen" in wijk.name.lower() else 1.0
         if wijk.municipality_code != municipality_code:
             factor *= OTHER_MUNICIPALITY_WIJK_WEIGHT
         parts.append(part)
         weights.append(part.area ** WIJK_AREA_POWER * factor)
-    if rest.area > 0:
+    if rest.area >= MIN_PART_SHARE * inner.area:
         parts.append(rest)
         weights.append(rest.area ** WIJK_AREA_POWER * OTHER_MUNICIPALITY_WIJK_WEIGHT)
     for part in parts:
@@ -503,33 +521,38 @@ def _build_geography(unit: _Unit, seed: int, horizon: int, border: _Border | Non
     last_year = np.concatenate([last_year] + [np.full(len(p[1]), 9999) for p in new_parts])
 
     # Points: PC6 centres spread over the PC4's parts in each wijk (see _pc4_parts), uniformly
-    # inside a part; addresses scattered around their centre.
+    # inside a part; addresses scattered around their centre, inside the same part.
     centres = np.zeros((n6, 2))
     lonlat = np.zeros((n, 2))
     sigma = np.zeros(n6)
-    inners = {}
+    polygons, pc6_part = [], np.zeros(n6, dtype=np.int64)
     for index in np.unique(pc6_pc4):
-        inners[index] = inner = _inner(areas[index].geometry)
+        inner = _inner(areas[index].geometry)
         members = np.flatnonzero(pc6_pc4 == index)
         parts, weights = _pc4_parts(inner, unit.wijken, unit.code)
         if not parts:
             parts, weights = [inner], np.ones(1)
         first = 0
         for part, count in zip(parts, _apportion(len(members), weights), strict=True):
+            if count == 0:
+                continue
             chosen = members[first:first + count]
             centres[chosen] = _uniform_points(rng, part, count)
-            sigma[chosen] = math.sqrt(part.area / max(count, 1)) / 3
+            sigma[chosen] = math.sqrt(part.area / count) / 3
+            pc6_part[chosen] = len(polygons)
+            polygons.append(part)
             first += count
     new_start = len(pc6)
-    addr_pc4 = pc6_pc4[all_pc6]
-    for index, inner in inners.items():
-        members = np.flatnonzero(addr_pc4[:new_start] == index)
-        lonlat[members] = _points_near(rng, inner, centres[all_pc6[members]], sigma[all_pc6[members]])
+    addr_part = pc6_part[all_pc6]
+    for index, polygon in enumerate(polygons):
+        members = np.flatnonzero(addr_part[:new_start] == index)
+        lonlat[members] = _points_near(rng, polygon, centres[all_pc6[members]], sigma[all_pc6[members]])
     offset = new_start
     for _, where, _, year_rng in new_parts:
-        for index in np.unique(pc6_pc4[where]):
-            members = offset + np.flatnonzero(pc6_pc4[where] == index)
-            lonlat[members] = _points_near(year_rng, inners[index], centres[all_pc6[members]], sigma[all_pc6[members]])
+        for index in np.unique(pc6_part[where]):
+            members = offset + np.flatnonzero(pc6_part[where] == index)
+            lonlat[members] = _points_near(year_rng, polygons[index], centres[all_pc6[members]],
+                                           sigma[all_pc6[members]])
         offset += len(where)
 
     # Attributes: use, floor area, building year, WOZ base value, corporation propensity. The

@@ -29,7 +29,7 @@ import numpy as np
 
 from straatkubus.reference import MunicipalityFigures
 
-BASE_YEAR = 2022
+TREND_FROM = 2022  # trends count the years since this one (the first year generated)
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class Variation:
     def rate(self, name: str, year: int) -> float:
         spec = RATES[name]
         log = (spec.beta * self._index[year] + spec.effect * self._normal(name, 0)
-               + spec.trend * self._normal(name, 1) * (year - BASE_YEAR)
+               + spec.trend * self._normal(name, 1) * (year - TREND_FROM)
                + spec.noise * self._normal(name, 2, year))
         return spec.base * math.exp(log)
 

@@ -338,6 +338,63 @@ def test_deprivation_concentrates_corporation_housing_arrears_and_youth_care(run
         lambda v: v.astype(float).mean()).reindex(pc6.index)) < -0.1
 
 
+def test_elderly_living_alone_follows_the_municipal_one_person_household_share(persons):
+    """CBS publishes no share of 65-plussers living alone per municipality; ours rises with
+    the municipality's CBS share of one-person households."""
+    for year in YEARS:
+        figures = reference.municipality_figures(DATA, year)
+        people = persons[persons["year"] == year]
+        size = people.groupby("household_id")["bsn"].transform("size")
+        old = people[people["age"] >= 65]
+        alone = (size[old.index] == 1).groupby(old["municipality_code"]).mean()
+        one_person = pd.Series({code: f.pct_one_person_households for code, f in figures.items()})
+        assert alone.corr(one_person[alone.index], method="spearman") > 0.8
+        assert alone.max() - alone.min() > 0.1
+        assert alone.between(0.15, 0.6).all()
+
+
+def test_event_rates_differ_per_municipality_and_change_over_the_years(run):
+    """Rates that no CBS figure fixes still differ between municipalities and move over the
+    years, up in some municipalities and down in others."""
+    out, _ = run
+    rates = {}
+    for year in YEARS:
+        figures = reference.municipality_figures(DATA, year)
+        environmental = read(out / f"environmental_incidents__rudzl__{year}.csv")
+        police = read(out / f"police_incidents__politie__{year}.csv")
+        nuisance = police[~police["incident_type"].isin(["woninginbraak", "geweld", "vernieling"])]
+        for code, fig in figures.items():
+            inhabitants = fig.inhabitants * SCALE
+            rates[(code, year)] = {
+                "environmental": 1000 * (environmental["municipality_code"] == code).sum() / inhabitants,
+                "nuisance": 1000 * (nuisance["municipality_code"] == code).sum() / inhabitants,
+                "reports": 1000 * len(read(out / f"public_space_reports__{code}__{year}.csv")) / inhabitants,
+            }
+    frame = pd.DataFrame(rates).T
+    for name, column in frame.items():
+        by_code = column.unstack(1)  # municipality x year
+        assert (by_code.max() / by_code.min() > 1.2).all(), name
+        change = by_code[YEARS[-1]] / by_code[YEARS[0]]
+        assert (change < 0.97).any() and (change > 1.03).any(), name
+
+
+def test_few_inhabitants_where_the_wijk_is_scattered_houses(persons, run):
+    """Addresses go where people live: a wijk of scattered houses ("verspreide huizen")
+    holds few of its municipality's inhabitants, although it covers most of some PC4 areas."""
+    out, _ = run
+    to_wgs84 = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
+    scattered = [w for w in reference.wijken(DATA) if "verspreide huizen" in w.name.lower()]
+    assert scattered
+    for wijk in scattered:
+        bag = read(out / f"bag_addresses__{wijk.municipality_code}__2024.csv")
+        x, y = bag["x"].astype(float).to_numpy(), bag["y"].astype(float).to_numpy()
+        if (bag["crs"] == "EPSG:28992").all():
+            x, y = to_wgs84.transform(x, y)
+        inside = set(bag.loc[shapely.contains_xy(wijk.geometry, x, y), "address_id"])
+        people = persons[(persons["year"] == 2024) & (persons["municipality_code"] == wijk.municipality_code)]
+        assert people["address_id"].isin(inside).mean() < 0.1, wijk.name
+
+
 # --- determinism, small and large scopes, months ----------------------------------------------------------
 def test_same_arguments_give_identical_files_and_another_seed_differs(tmp_path):
     first, second, other = tmp_path / "a", tmp_path / "b", tmp_path / "c"
