@@ -133,14 +133,19 @@ def test_indicators_change_over_the_years_some_municipalities_better_some_worse(
 
 
 def test_every_published_pc6_area_is_one_polygon_inside_its_pc4(warehouse):
+    """Inside the PC4's outline: a published area has its holes filled (see the model), so
+    one around an enclave of another PC4 covers that enclave too."""
     rows = query(warehouse, """
         select count(*),
                count(*) filter (where st_geometrytype(st_geomfromgeojson(area_geojson))
                                 <> 'ST_Polygon'),
                count(*) filter (where not st_within(
-                   st_pointonsurface(a.area), st_buffer(p.boundary, 1)))
+                   st_pointonsurface(a.area), st_buffer(outline.area, 1)))
         from intermediate.int_pc6_areas_derived a
-        join staging.stg_cbs__pc4_areas p using (pc4_code)""")
+        join staging.stg_cbs__pc4_areas p using (pc4_code)
+        cross join lateral (
+            select st_union(st_makepolygon(st_exteriorring(part.geom))) as area
+            from st_dump(p.boundary) part) outline""")
     total, not_polygon, outside = rows[0]
     assert total > 500 and not_polygon == 0 and outside == 0
 
