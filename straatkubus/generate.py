@@ -15,7 +15,7 @@ Scope and scale
     of the real municipality it copies and lives in shifted copies of its PC4 polygons.
 
 Calibration (exact by construction, per municipality and year, from
-`reference.municipality_figures`)
+`reference.municipality_figures`, drifted in unpublished years by `variation.drift_unpublished`)
     inhabitants, households, one-person households, persons 65+, dwellings (households and
     vacancy), corporation dwellings, mean WOZ value, youth care share (< 23), WMO clients
     per 1000 and households at or below 110 % of the social minimum are counts fixed before
@@ -36,7 +36,9 @@ Variation without a CBS figure (straatkubus.variation)
     category, police nuisance and the crime mix, environmental incidents) differ per
     municipality and year: a social index from CBS figures, a seeded municipal level and
     a seeded yearly trend, so some municipalities improve and others deteriorate. 65+
-    living alone follows the municipal share of one-person households.
+    living alone follows the municipal share of one-person households. CBS figures of a
+    year CBS has not published drift from the nearest published one (per municipality and
+    figure), instead of being carried unchanged.
 
 Persistence (the choice made)
     Addresses, PC6 areas, their latent deprivation and ageing, corporation ownership and the
@@ -101,7 +103,7 @@ from shapely.geometry.base import BaseGeometry
 
 from straatkubus import reference
 from straatkubus.contracts import CONTRACTS, PARTNERS, delivery_filename
-from straatkubus.variation import Variation, social_index
+from straatkubus.variation import Variation, drift_factor, drift_unpublished, social_index
 
 BASE_YEAR = 2022  # the address stock exists from here on; later years add new builds
 DEFAULT_YEARS = (2022, 2023, 2024)
@@ -1217,9 +1219,11 @@ def _write_events(writer: _Writer, unit: _Unit, geo: _Geography, year: int, mont
 
 
 # --- scope and the entry point ------------------------------------------------------------------------
-def _woz_targets(data_dir: Path, codes: Iterable[str], years: Iterable[int]) -> dict[str, dict[int, float]]:
+def _woz_targets(data_dir: Path, codes: Iterable[str], years: Iterable[int],
+                 seed: int) -> dict[str, dict[int, float]]:
     """Mean WOZ per real municipality and year: CBS where published, else the latest CBS
-    figure grown by WOZ_GROWTH (or deflated before the first one)."""
+    figure grown by WOZ_GROWTH (or deflated before the first one) and the municipality's
+    own drift (straatkubus.variation)."""
     years = sorted(set(years))
     candidates = range(min(years[0], 2015), max(years[-1], 2024) + 1)
     published: dict[str, dict[int, float]] = {code: {} for code in codes}
@@ -1242,7 +1246,7 @@ def _woz_targets(data_dir: Path, codes: Iterable[str], years: Iterable[int]) -> 
                 value = known[y0]
                 for step in range(year + 1, y0 + 1):
                     value /= WOZ_GROWTH.get(step, WOZ_GROWTH_DEFAULT)
-            targets[code][year] = value
+            targets[code][year] = value * drift_factor(seed, code, "avg_woz_eur", abs(year - y0))
     return targets
 
 
@@ -1288,9 +1292,11 @@ def generate(data_dir: Path, out_dir: Path, *, scale: float = 1.0, seed: int = 4
     for area in reference.scope_pc4_areas(data_dir, tiles):
         areas_by_code.setdefault(area.municipality_code, []).append(area)
     figure_years = sorted(set(range(BASE_YEAR, horizon + 1)) | set(years) | set(reference.REFERENCE_YEARS))
-    figures = {year: reference.municipality_figures(data_dir, year) for year in figure_years}
+    figures = drift_unpublished(
+        seed, {year: reference.municipality_figures(data_dir, year) for year in figure_years},
+        {year: reference.municipality_figures(data_dir, year, published_only=True) for year in figure_years})
     real = sorted(figures[BASE_YEAR])
-    woz = _woz_targets(data_dir, real, figure_years)
+    woz = _woz_targets(data_dir, real, figure_years, seed)
     wmo: dict[str, dict[int, float]] = {code: {} for code in real}
     for year in figure_years:
         published = [f.wmo_clients_per_1000 for f in figures[year].values() if f.wmo_clients_per_1000 is not None]

@@ -1,6 +1,6 @@
-"""How the synthetic rates that have no CBS figure vary between municipalities and years.
+"""How the synthetic rates vary between municipalities and over the years.
 
-CBS publishes per municipality and year the figures the generator is calibrated to exactly
+CBS publishes per municipality the figures the generator is calibrated to exactly
 (inhabitants, households, one-person households, 65+, WOZ, corporation housing, youth care,
 WMO, the social minimum, vacancy, recorded crimes). Every other rate follows a model:
 
@@ -16,14 +16,22 @@ WMO, the social minimum, vacancy, recorded crimes). Every other rate follows a m
 `u`, `t` and `e` are seeded per (seed, tile, municipality, rate), so every rate of every
 municipality is reproducible and independent of the years and scale generated. The share of
 65-plussers living alone follows the municipal one-person-household share instead (see
-`elderly_alone_share`). Neighbourhoods differ through the deprivation and ageing of their
-PC4 and PC6 areas (see straatkubus.generate), which themselves drift per PC4 over the years.
+`elderly_alone_share`).
+
+CBS figures of a year CBS has not published (most figures stop at 2022) are not carried
+forward unchanged: from the nearest published year they drift by a seeded trend per
+municipality and figure (`DRIFTS`, see `drift_unpublished`), so that youth care, WMO,
+incomes, corporation housing, vacancy and WOZ move over the years too. Published figures
+are kept exactly, and a year between two published ones is interpolated.
+
+Neighbourhoods differ through the deprivation and ageing of their PC4 and PC6 areas (see
+straatkubus.generate), which themselves drift per PC4 over the years.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -65,6 +73,55 @@ RATES: dict[str, Rate] = {
 ELDERLY_ALONE_REFERENCE = (0.36, 0.40)  # 65+ living alone where 40 % of households are one person
 ELDERLY_ALONE_SLOPE = 1.5  # on the logit scale, per logit of the one-person-household share
 _PURPOSE = 1000  # seed purposes of this module start here (straatkubus.generate uses 0-99)
+# MunicipalityFigures field: sd of its yearly drift (log scale) in years CBS has not published.
+DRIFTS = {
+    "pct_corporation_dwellings": 0.015,
+    "pct_around_social_minimum": 0.06,
+    "pct_low_income": 0.03,
+    "pct_youth_care": 0.05,
+    "wmo_clients_per_1000": 0.04,
+    "pct_vacant": 0.08,
+    "avg_woz_eur": 0.02,  # around the regional growth of straatkubus.generate.WOZ_GROWTH
+}
+_DRIFT_PURPOSE = 2000
+
+
+def drift_factor(seed: int, code: str, field: str, years: int) -> float:
+    """The factor by which `field` of municipality `code` has drifted after `years` years
+    without a CBS figure."""
+    sequence = np.random.SeedSequence([seed & 0xFFFFFFFF, _DRIFT_PURPOSE + list(DRIFTS).index(field),
+                                       int(code[2:])])
+    return math.exp(DRIFTS[field] * float(np.random.default_rng(sequence).normal()) * years)
+
+
+def unpublished_years(published: dict[int, float | None], year: int) -> int:
+    """Years from the nearest published year when `year` is not published and not between
+    two published years (then the figure is carried from there); 0 otherwise."""
+    known = [y for y, value in published.items() if value is not None]
+    if not known or year in known or (min(known) < year < max(known)):
+        return 0
+    return min(abs(year - y) for y in known)
+
+
+def drift_unpublished(seed: int, figures: dict[int, dict[str, MunicipalityFigures]],
+                      published: dict[int, dict[str, MunicipalityFigures]]
+                      ) -> dict[int, dict[str, MunicipalityFigures]]:
+    """`figures` (year -> code -> figures, gaps filled by reference.municipality_figures)
+    with every carried figure drifted (see DRIFTS); `published` holds the same with None
+    where CBS has not published, for as many years as are known."""
+    result: dict[int, dict[str, MunicipalityFigures]] = {}
+    for year, by_code in figures.items():
+        result[year] = {}
+        for code, fig in by_code.items():
+            changes = {}
+            for field in DRIFTS:
+                value = getattr(fig, field)
+                history = {y: getattr(published[y][code], field) for y in published}
+                years = unpublished_years(history, year)
+                if value is not None and years:
+                    changes[field] = value * drift_factor(seed, code, field, years)
+            result[year][code] = replace(fig, **changes)
+    return result
 
 
 def social_index(figures: dict[str, MunicipalityFigures]) -> dict[str, float]:
