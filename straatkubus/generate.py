@@ -1246,7 +1246,7 @@ def _woz_targets(data_dir: Path, codes: Iterable[str], years: Iterable[int],
                 value = known[y0]
                 for step in range(year + 1, y0 + 1):
                     value /= WOZ_GROWTH.get(step, WOZ_GROWTH_DEFAULT)
-            targets[code][year] = value * drift_factor(seed, code, "avg_woz_eur", abs(year - y0))
+            targets[code][year] = value * drift_factor(seed, code, "avg_woz_eur", year - y0)
     return targets
 
 

@@ -87,20 +87,21 @@ _DRIFT_PURPOSE = 2000
 
 
 def drift_factor(seed: int, code: str, field: str, years: int) -> float:
-    """The factor by which `field` of municipality `code` has drifted after `years` years
-    without a CBS figure."""
+    """The factor by which `field` of municipality `code` has drifted `years` years after
+    (or, negative, before) its nearest CBS figure."""
     sequence = np.random.SeedSequence([seed & 0xFFFFFFFF, _DRIFT_PURPOSE + list(DRIFTS).index(field),
                                        int(code[2:])])
     return math.exp(DRIFTS[field] * float(np.random.default_rng(sequence).normal()) * years)
 
 
 def unpublished_years(published: dict[int, float | None], year: int) -> int:
-    """Years from the nearest published year when `year` is not published and not between
-    two published years (then the figure is carried from there); 0 otherwise."""
+    """Years since (negative: until) the nearest published year when `year` is not
+    published and not between two published years (then the figure is carried from
+    there); 0 otherwise."""
     known = [y for y, value in published.items() if value is not None]
     if not known or year in known or (min(known) < year < max(known)):
         return 0
-    return min(abs(year - y) for y in known)
+    return year - min(known, key=lambda y: abs(year - y))
 
 
 def drift_unpublished(seed: int, figures: dict[int, dict[str, MunicipalityFigures]],

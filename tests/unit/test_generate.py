@@ -221,7 +221,7 @@ def target(field: str, code: str, year: int) -> tuple[float | None, float]:
     history = {y: getattr(reference.municipality_figures(DATA, y, published_only=True)[code], field)
                for y in YEARS}
     value = getattr(reference.municipality_figures(DATA, year)[code], field)
-    return value, math.exp(3 * DRIFTS[field] * unpublished_years(history, year)) - 1
+    return value, math.exp(3 * DRIFTS[field] * abs(unpublished_years(history, year))) - 1
 
 
 @pytest.mark.parametrize("year", YEARS)
