@@ -136,7 +136,7 @@ def generate_and_load(settings: Settings, inhabitants: int, seed: int,
     shutil.rmtree(out, ignore_errors=True)
     progress(f"generating {inhabitants:,} inhabitants (scale {scale:.2f})")
     started = time.perf_counter()
-    generated = generate(settings.shared_data_dir, out, scale=scale, seed=seed)
+    generated = generate(settings.reference_data_dir, out, scale=scale, seed=seed)
     generation = time.perf_counter() - started
     progress(f"validating and loading {len(generated.files)} deliveries")
     loaded, quarantined, loading = load_folder(settings, out)
@@ -264,7 +264,7 @@ def incremental_refresh(settings: Settings, inhabitants: int, seed: int,
     out = settings.state_dir / "deliveries-month"
     shutil.rmtree(out, ignore_errors=True)
     progress(f"one new month of event deliveries ({NEW_MONTH}), then the build it needs")
-    generate(settings.shared_data_dir, out, scale=inhabitants / PARKSTAD_INHABITANTS, seed=seed,
+    generate(settings.reference_data_dir, out, scale=inhabitants / PARKSTAD_INHABITANTS, seed=seed,
              month=NEW_MONTH)
     loaded, _, _ = load_folder(settings, out)
     seconds, _, _ = run_build(settings, full=False)
@@ -622,7 +622,7 @@ def run(inhabitants: int, seed: int, progress: Progress, scales: tuple[int, ...]
                 out = at_scale.state_dir / "deliveries"
                 shutil.rmtree(out, ignore_errors=True)
                 progress(f"generating and loading {scale:,} inhabitants")
-                generate(at_scale.shared_data_dir, out, scale=scale / PARKSTAD_INHABITANTS,
+                generate(at_scale.reference_data_dir, out, scale=scale / PARKSTAD_INHABITANTS,
                          seed=seed)
                 load_folder(at_scale, out)
                 shutil.rmtree(out)

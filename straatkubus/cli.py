@@ -117,7 +117,7 @@ def generate(
     settings = Settings.from_env()
     out = out or settings.deliveries_dir
     started = time.monotonic()
-    result = run(settings.shared_data_dir, out, scale=scale, seed=seed, years=chosen, month=month)
+    result = run(settings.reference_data_dir, out, scale=scale, seed=seed, years=chosen, month=month)
     seconds = time.monotonic() - started
     typer.echo(f"generated {result.inhabitants} inhabitants at {result.addresses} addresses: "
                f"{len(result.files)} files, {result.rows} rows in {out} "
@@ -148,7 +148,7 @@ def validate(path: Path = typer.Argument(..., help="A delivery file or a folder 
 
     settings = Settings.from_env()
     check_key(settings.pseudonym_key)
-    allowed = scope(settings.shared_data_dir, settings.tiles)
+    allowed = scope(settings.reference_data_dir, settings.tiles)
     started = datetime.now(UTC)
     refused = 0
     for file in delivery_files(path):

@@ -15,12 +15,30 @@ Scope and scale
     of the real municipality it copies and lives in shifted copies of its PC4 polygons.
 
 Calibration (exact by construction, per municipality and year, from
-`reference.municipality_figures`)
+`reference.municipality_figures`, drifted in unpublished years by `variation.drift_unpublished`)
     inhabitants, households, one-person households, persons 65+, dwellings (households and
     vacancy), corporation dwellings, mean WOZ value, youth care share (< 23), WMO clients
     per 1000 and households at or below 110 % of the social minimum are counts fixed before
     anything is drawn; randomness only decides who and where. Inhabitants per PC4 follow
     CBS 2021 and the 65+ share per PC4 roughly follows it.
+
+Where people live
+    Within a PC4 the dwellings go to its parts in each CBS wijk 2024, weighted by
+    area ** WIJK_AREA_POWER (a small part, such as a village core, is denser than a large
+    one), with little weight for a wijk of "verspreide huizen" and for parts that the
+    generalised boundaries put in another municipality's wijk (see _pc4_parts). PC6 centres
+    are uniform inside their part and the addresses stay in it.
+
+Variation without a CBS figure (straatkubus.variation)
+    Rates CBS does not publish per municipality (65+ living alone, single parents, debt
+    help and bijstand beyond the CBS-derived volume, informal carers and their hours, rent
+    arrears and evictions, mental health care and care costs, public-space reports by
+    category, police nuisance and the crime mix, environmental incidents) differ per
+    municipality and year: a social index from CBS figures, a seeded municipal level and
+    a seeded yearly trend, so some municipalities improve and others deteriorate. 65+
+    living alone follows the municipal share of one-person households. CBS figures of a
+    year CBS has not published drift from the nearest published one (per municipality and
+    figure), instead of being carried unchanged.
 
 Persistence (the choice made)
     Addresses, PC6 areas, their latent deprivation and ageing, corporation ownership and the
@@ -29,8 +47,9 @@ Persistence (the choice made)
     just enough old dwellings for the stock to follow households and vacancy. Persons and
     households are redrawn every year with fresh BSNs: a BSN denotes one person (one birth
     date) across all files and years, but nobody appears in two years. Rates that follow
-    neighbourhoods therefore persist, and about 3 % of PC6 areas deteriorate (their
-    deprivation rises every year), which gives trend signals.
+    neighbourhoods therefore persist; every PC4 drifts (its deprivation rises or falls a
+    little every year, PC4_DRIFT_PER_YEAR) and about 3 % of PC6 areas deteriorate sharply,
+    which gives trend signals in both directions.
 
 Identifiers
     Address ids are BAG-like (`0917200000012345`: municipality, object type 20, sequence);
@@ -84,6 +103,7 @@ from shapely.geometry.base import BaseGeometry
 
 from straatkubus import reference
 from straatkubus.contracts import CONTRACTS, PARTNERS, delivery_filename
+from straatkubus.variation import Variation, drift_factor, drift_unpublished, social_index
 
 BASE_YEAR = 2022  # the address stock exists from here on; later years add new builds
 DEFAULT_YEARS = (2022, 2023, 2024)
@@ -104,21 +124,20 @@ NON_RESIDENTIAL_SHARE = 0.05  # extra non-residential addresses, relative to dwe
 NEW_BUILD_RATE = 0.003  # dwellings added per year at least
 DETERIORATING_SHARE = 0.03  # PC6 areas whose deprivation rises every year
 DETERIORATION_PER_YEAR = 0.45
-SINGLE_PARENT_SHARE = 0.16  # of multi-person households
+PC4_DRIFT_PER_YEAR = 0.15  # sd of a PC4's yearly drift in deprivation (+ worse, - better)
 DEPENDANTS_PER_FAMILY = 1.8
-ELDERLY_ALONE_SHARE = 0.36  # of persons 65+
 WOZ_GROWTH = {2023: 1.10, 2024: 1.05}  # after the last CBS figure (2022); later years 4 %
 WOZ_GROWTH_DEFAULT = 1.04
 INCOME_SIGMA = 0.5  # log-sd of household income (% of social minimum)
 BIJSTAND_PER_PCT_MINIMUM = 0.008  # beneficiaries / adults 18-66 per % around social minimum
 DEBT_HELP_PER_PCT_MINIMUM = 0.0022  # households in debt help per % around social minimum
-INFORMAL_CARER_SHARE = 0.03  # of adults
-ARREARS_1_2_SHARE, ARREARS_3PLUS_SHARE, EVICTION_SHARE = 0.05, 0.015, 0.0015
-REPORTS_PER_1000 = 150
-NUISANCE_PER_CRIME = 0.5
-ENVIRONMENTAL_PER_1000 = 10
 UNINSURED_SHARE = 0.015  # residents not insured with the insurer
-MENTAL_HEALTH_SHARE = 0.07
+# Where in a PC4 the dwellings go: its parts in each wijk weigh area ** WIJK_AREA_POWER
+# (smaller parts are denser: village cores), times these factors.
+WIJK_AREA_POWER = 0.5
+SCATTERED_WIJK_WEIGHT = 0.01  # a wijk of "verspreide huizen" (scattered houses)
+OTHER_MUNICIPALITY_WIJK_WEIGHT = 0.05  # a part in another municipality's wijk (generalised edges)
+MIN_PART_SHARE = 0.005  # smaller parts of a PC4 get no dwellings
 # PC6 areas crossing a municipal border (share of a municipality's PC6 codes; 0 = none).
 # Off by default: see "Border PC6 areas" above for what turning it on changes.
 BORDER_PC6_SHARE = 0.01
@@ -288,18 +307,46 @@ def _uniform_points(rng: np.random.Generator, polygon, count: int) -> np.ndarray
     return np.concatenate(chosen)[:count] if chosen else np.zeros((0, 2))
 
 
-def _points_near(rng: np.random.Generator, polygon, centres: np.ndarray, sigma: float) -> np.ndarray:
-    """One point per centre, normally scattered around it, always inside the polygon."""
+def _points_near(rng: np.random.Generator, polygon, centres: np.ndarray, sigma: float | np.ndarray) -> np.ndarray:
+    """One point per centre, normally scattered around it (sigma per centre or for all),
+    always inside the polygon."""
     points = centres.copy()
+    sigma = np.broadcast_to(np.asarray(sigma, dtype=float), (len(centres),))
     todo = np.arange(len(centres))
     for _ in range(30):
         if len(todo) == 0:
             break
-        trial = centres[todo] + rng.normal(0, sigma, size=(len(todo), 2))
+        trial = centres[todo] + rng.normal(0, 1, size=(len(todo), 2)) * sigma[todo, None]
         inside = shapely.contains_xy(polygon, trial[:, 0], trial[:, 1])
         points[todo[inside]] = trial[inside]
         todo = todo[~inside]
     return points  # leftovers keep their centre, which lies inside
+
+
+def _pc4_parts(inner, wijken: list[reference.Wijk], municipality_code: str) -> tuple[list, np.ndarray]:
+    """The parts of a PC4 polygon in each wijk, and the rest outside every wijk, with the
+    weight of each for placing dwellings: area ** WIJK_AREA_POWER, times
+    SCATTERED_WIJK_WEIGHT in a wijk of scattered houses and OTHER_MUNICIPALITY_WIJK_WEIGHT
+    in another municipality's wijk or outside every wijk."""
+    parts, weights, rest = [], [], inner
+    for wijk in wijken:
+        if not wijk.geometry.intersects(inner):
+            continue
+        part = inner.intersection(wijk.geometry)
+        rest = rest.difference(wijk.geometry)
+        if part.area < MIN_PART_SHARE * inner.area:  # slivers of generalised boundaries
+            continue
+        factor = SCATTERED_WIJK_WEIGHT if "verspreide huizen" in wijk.name.lower() else 1.0
+        if wijk.municipality_code != municipality_code:
+            factor *= OTHER_MUNICIPALITY_WIJK_WEIGHT
+        parts.append(part)
+        weights.append(part.area ** WIJK_AREA_POWER * factor)
+    if rest.area >= MIN_PART_SHARE * inner.area:
+        parts.append(rest)
+        weights.append(rest.area ** WIJK_AREA_POWER * OTHER_MUNICIPALITY_WIJK_WEIGHT)
+    for part in parts:
+        shapely.prepare(part)
+    return parts, np.array(weights)
 
 
 # --- the unit of work: one municipality of one tile -------------------------------------------------
@@ -315,6 +362,8 @@ class _Unit:
     wmo_per_1000: dict[int, float]
     corporations: list[str]  # partner codes delivering tenancies here
     bsn_offset: int  # first person sequence number of this unit within a year
+    wijken: list[reference.Wijk]  # of this tile
+    variation: Variation  # the rates without a CBS figure (straatkubus.variation)
 
     @property
     def number(self) -> int:
@@ -335,6 +384,7 @@ class _Geography:
     pc6_letter: np.ndarray  # index into PC6_LETTERS, per PC6
     pc6_pc4: np.ndarray  # index into unit.areas
     dep_base: np.ndarray
+    dep_drift: np.ndarray  # yearly change of deprivation (the PC4's drift)
     deteriorates: np.ndarray
     ageing: np.ndarray  # PC4 65+ log-odds (relative) plus a PC6 component
     youth: np.ndarray  # PC4 log share of children (relative)
@@ -355,7 +405,8 @@ class _Geography:
     wgs84: bool
 
     def deprivation(self, year: int) -> np.ndarray:
-        return self.dep_base + DETERIORATION_PER_YEAR * max(year - BASE_YEAR, 0) * self.deteriorates
+        drift = self.dep_drift + DETERIORATION_PER_YEAR * self.deteriorates
+        return self.dep_base + max(year - BASE_YEAR, 0) * drift
 
     def present(self, year: int) -> np.ndarray:
         year = max(year, BASE_YEAR)
@@ -413,6 +464,7 @@ def _build_geography(unit: _Unit, seed: int, horizon: int, border: _Border | Non
     dep_pc4 = rng.normal(0, 0.75, len(areas))
     dep_base = dep_pc4[pc6_pc4] + rng.normal(0, 0.6, n6)
     deteriorates = rng.random(n6) < DETERIORATING_SHARE
+    dep_drift = _rng(seed, _GEO, unit.tile, unit.number, 1).normal(0, PC4_DRIFT_PER_YEAR, len(areas))[pc6_pc4]
     share65 = np.array([min(max(a.share_65plus, 0.05), 0.6) for a in areas])
     logit = np.log(share65 / (1 - share65))
     ageing = (logit - np.average(logit, weights=per_pc4 + 1e-9))[pc6_pc4] + rng.normal(0, 0.6, n6)
@@ -462,26 +514,39 @@ def _build_geography(unit: _Unit, seed: int, horizon: int, border: _Border | Non
     first_year = np.concatenate([first_year] + [np.full(len(p[1]), p[0]) for p in new_parts])
     last_year = np.concatenate([last_year] + [np.full(len(p[1]), 9999) for p in new_parts])
 
-    # Points: PC6 centres uniformly inside the PC4, addresses scattered around them.
+    # Points: PC6 centres spread over the PC4's parts in each wijk (see _pc4_parts), uniformly
+    # inside a part; addresses scattered around their centre, inside the same part.
     centres = np.zeros((n6, 2))
     lonlat = np.zeros((n, 2))
-    sigma = np.zeros(len(areas))
-    inners = {}
+    sigma = np.zeros(n6)
+    polygons, pc6_part = [], np.zeros(n6, dtype=np.int64)
     for index in np.unique(pc6_pc4):
-        inners[index] = inner = _inner(areas[index].geometry)
+        inner = _inner(areas[index].geometry)
         members = np.flatnonzero(pc6_pc4 == index)
-        centres[members] = _uniform_points(rng, inner, len(members))
-        sigma[index] = math.sqrt(inner.area / len(members)) / 3
+        parts, weights = _pc4_parts(inner, unit.wijken, unit.code)
+        if not parts:
+            parts, weights = [inner], np.ones(1)
+        first = 0
+        for part, count in zip(parts, _apportion(len(members), weights), strict=True):
+            if count == 0:
+                continue
+            chosen = members[first:first + count]
+            centres[chosen] = _uniform_points(rng, part, count)
+            sigma[chosen] = math.sqrt(part.area / count) / 3
+            pc6_part[chosen] = len(polygons)
+            polygons.append(part)
+            first += count
     new_start = len(pc6)
-    addr_pc4 = pc6_pc4[all_pc6]
-    for index, inner in inners.items():
-        members = np.flatnonzero(addr_pc4[:new_start] == index)
-        lonlat[members] = _points_near(rng, inner, centres[all_pc6[members]], sigma[index])
+    addr_part = pc6_part[all_pc6]
+    for index, polygon in enumerate(polygons):
+        members = np.flatnonzero(addr_part[:new_start] == index)
+        lonlat[members] = _points_near(rng, polygon, centres[all_pc6[members]], sigma[all_pc6[members]])
     offset = new_start
     for _, where, _, year_rng in new_parts:
-        for index in np.unique(pc6_pc4[where]):
-            members = offset + np.flatnonzero(pc6_pc4[where] == index)
-            lonlat[members] = _points_near(year_rng, inners[index], centres[all_pc6[members]], sigma[index])
+        for index in np.unique(pc6_part[where]):
+            members = offset + np.flatnonzero(pc6_part[where] == index)
+            lonlat[members] = _points_near(year_rng, polygons[index], centres[all_pc6[members]],
+                                           sigma[all_pc6[members]])
         offset += len(where)
 
     # Attributes: use, floor area, building year, WOZ base value, corporation propensity. The
@@ -514,9 +579,9 @@ def _build_geography(unit: _Unit, seed: int, horizon: int, border: _Border | Non
                               all_pc6, number, lonlat, new_start, n6)
         pc6_pc4_number = np.concatenate([pc6_pc4_number, [g.pc4_number for g in border.guests]])
         pc6_letter = np.concatenate([pc6_letter, [g.letter for g in border.guests]]).astype(np.int64)
-        pc6_pc4, dep_base, deteriorates, ageing, youth, owner = (
+        pc6_pc4, dep_base, dep_drift, deteriorates, ageing, youth, owner = (
             np.concatenate([values, values[extra]])
-            for values in (pc6_pc4, dep_base, deteriorates, ageing, youth, owner))
+            for values in (pc6_pc4, dep_base, dep_drift, deteriorates, ageing, youth, owner))
 
     wgs84 = unit.copies in WGS84_MUNICIPALITIES
     if wgs84:
@@ -526,8 +591,8 @@ def _build_geography(unit: _Unit, seed: int, horizon: int, border: _Border | Non
     addr_id = unit.number * 10**12 + 20 * 10**10 + np.arange(n, dtype=np.int64)
     return _Geography(
         pc6_pc4_number=pc6_pc4_number, pc6_letter=pc6_letter, pc6_pc4=pc6_pc4, dep_base=dep_base,
-        deteriorates=deteriorates, ageing=ageing, youth=youth, owner=owner, addr_id=addr_id, pc6=all_pc6,
-        number=number, use=use,
+        dep_drift=dep_drift, deteriorates=deteriorates, ageing=ageing, youth=youth, owner=owner,
+        addr_id=addr_id, pc6=all_pc6, number=number, use=use,
         floor=np.round(floor).astype(np.int64), built=built, x=np.asarray(x), y=np.asarray(y), lonlat=lonlat,
         first_year=first_year, last_year=last_year, corp_score=corp_score, woz_rel=woz_rel, wgs84=wgs84)
 
@@ -640,18 +705,18 @@ class _Population:
     pc6: np.ndarray  # PC6 index per person
 
 
-def _household_counts(persons: int, households: int, one_person_share: float,
-                      elderly: int) -> dict[int, int]:
+def _household_counts(persons: int, households: int, one_person_share: float, elderly: int,
+                      elderly_alone_share: float, single_parent_share: float) -> dict[int, int]:
     """Households per type so that sizes add up to `persons` and exactly `elderly` adults
     are 65+ (all in elderly singles and couples)."""
     singles = min(max(round(households * one_person_share), 2 * households - persons, 0), households)
     multi = households - singles
     extra = persons - singles - 2 * multi  # members beyond two per multi-person household
-    parents = min(round(SINGLE_PARENT_SHARE * multi), multi)
+    parents = min(round(single_parent_share * multi), multi)
     dependants = extra + parents
     families = int(np.clip(round(dependants / DEPENDANTS_PER_FAMILY) - parents, 0, min(extra, multi - parents)))
     couples = multi - parents - families
-    alone_old = min(singles, round(ELDERLY_ALONE_SHARE * elderly))
+    alone_old = min(singles, round(elderly_alone_share * elderly))
     in_couples = elderly - alone_old
     if in_couples > 2 * couples:
         alone_old = min(singles, elderly - 2 * couples)
@@ -667,7 +732,9 @@ def _build_population(unit: _Unit, geo: _Geography, year: int, seed: int, bsn_ma
     fig = unit.figures[year]
     persons, households = unit.inhabitants(year), unit.households(year)
     elderly = round(persons * fig.pct_65plus / 100)
-    counts = _household_counts(persons, households, fig.pct_one_person_households / 100, elderly)
+    counts = _household_counts(persons, households, fig.pct_one_person_households / 100, elderly,
+                               unit.variation.elderly_alone_share(year),
+                               unit.variation.rate("single_parent_share", year))
     dependants = counts.pop(-1)
 
     # Dwellings: all corporation dwellings are occupied, the others at random.
@@ -934,17 +1001,19 @@ def _write_municipal(writer: _Writer, unit: _Unit, geo: _Geography, pop: _Popula
     # Bijstand: adults of working age in low-income households, mostly the reference person.
     working = np.flatnonzero((ref_age >= 18) & (ref_age < 67))
     adults_working = int(((pop.age >= 18) & (pop.age < 67)).sum())
-    count = round(BIJSTAND_PER_PCT_MINIMUM * fig.pct_around_social_minimum * adults_working)
+    rate = unit.variation.rate
+    count = round(BIJSTAND_PER_PCT_MINIMUM * fig.pct_around_social_minimum * adults_working * rate("bijstand", year))
     weight = np.exp(-np.maximum(pop.income[working] - 105, 0) / 12 + 0.3 * hh_dep[working])
     chosen = working[_pick(rng, weight, count)]
     who = pop.hh_first[chosen]
     kind = np.where(pop.age[who] >= 55, _choice(rng, np.array([0.80, 0.17, 0.03]), len(who)),
                     _choice(rng, np.array([0.97, 0.0, 0.03]), len(who)))
-    begin, finish = _trajectories(rng, len(who), start, end, pop.birth[who] + 18 * 366, 0.75, 3.0, 0.15)
+    begin, finish = _trajectories(rng, len(who), start, end, pop.birth[who] + 18 * 366, 0.75,
+                                  rate("long_bijstand_years", year), 0.15)
     _write_trajectories(writer, unit, period, "social_assistance", pop.bsn[who], kind, begin, finish)
 
     # Debt help: households, weighted to low incomes and deprivation; some in two phases.
-    count = round(DEBT_HELP_PER_PCT_MINIMUM * fig.pct_around_social_minimum * households)
+    count = round(DEBT_HELP_PER_PCT_MINIMUM * fig.pct_around_social_minimum * households * rate("debt_help", year))
     weight = np.exp(0.6 * hh_dep) * np.where(pop.income <= 130, 4.0, 1.0) * np.where(ref_age < 67, 1.0, 0.2)
     chosen = _pick(rng, weight, count)
     who = pop.hh_first[chosen]
@@ -997,10 +1066,10 @@ def _write_municipal(writer: _Writer, unit: _Unit, geo: _Geography, pop: _Popula
     adults = np.flatnonzero(age >= 18)
     a = age[adults]
     weight = np.where((a >= 40) & (a < 76), 2.5, 0.7) * np.exp(0.3 * geo.ageing[pop.pc6[adults]])
-    who = adults[_pick(rng, weight, round(INFORMAL_CARER_SHARE * len(adults)))]
+    who = adults[_pick(rng, weight, round(rate("informal_carer_share", year) * len(adults)))]
     earliest = np.maximum(pop.birth[who] + 18 * 366, _day(date(year - 6, 1, 1)))
     registered = earliest + np.floor(rng.random(len(who)) * (end - earliest + 1)).astype(np.int64)
-    hours = np.clip(1 + np.floor(rng.gamma(1.6, 6.0, len(who))), 1, 80).astype(np.int64)
+    hours = np.clip(1 + np.floor(rng.gamma(1.6, rate("heavy_care", year), len(who))), 1, 80).astype(np.int64)
     writer.write("informal_carers", code, period, {"bsn": pop.bsn[who], "reg": registered, "hours": hours}, [
         ("bsn", "bsn"), ("municipality_code", muni), ("registration_date", _date("reg")),
         ("care_hours_per_week", "hours"),
@@ -1022,11 +1091,12 @@ def _write_partner_yearly(writer: _Writer, unit: _Unit, geo: _Geography, pop: _P
     latent = (0.6 * dep + 1.0 * (pop.income[tenant] <= 110) + 0.5 * (pop.hh_type[tenant] == SINGLE_PARENT)
               + rng.normal(0, 1, len(tenant)))
     ranks = _ranks(-latent)
-    severe = round(ARREARS_3PLUS_SHARE * len(tenant))
-    mild = round(ARREARS_1_2_SHARE * len(tenant))
+    rate = unit.variation.rate
+    severe = round(rate("severe_arrears_share", year) * len(tenant))
+    mild = round(rate("arrears_share", year) * len(tenant))
     months = np.where(ranks < severe, 3 + np.floor(rng.gamma(1.2, 2.5, len(tenant))).clip(0, 30),
                       np.where(ranks < severe + mild, rng.integers(1, 3, len(tenant)), 0)).astype(np.int64)
-    evicted = ranks < round(EVICTION_SHARE * len(tenant))
+    evicted = ranks < round(rate("eviction_share", year) * len(tenant))
     eviction = np.where(evicted, start + rng.integers(0, end - start + 1, len(tenant)), -1)
     owner = geo.owner[geo.pc6[corp_addresses]]
     for index, corporation in enumerate(unit.corporations):
@@ -1049,10 +1119,11 @@ def _write_partner_yearly(writer: _Writer, unit: _Unit, geo: _Geography, pop: _P
     places = np.flatnonzero(residents > 0)
     insured = residents[places] - rng.binomial(residents[places], UNINSURED_SHARE)
     dep6 = geo.deprivation(year)[places]
-    rate = MENTAL_HEALTH_SHARE * np.exp(0.35 * dep6)
-    rate = np.clip(rate * MENTAL_HEALTH_SHARE / np.average(rate, weights=residents[places]), 0, 0.6)
-    clients = rng.binomial(insured, rate)
-    costs = np.round(cost[places] * insured / residents[places] * np.exp(0.08 * dep6
+    share = rate("mental_health_share", year)
+    ggz = share * np.exp(0.35 * dep6)
+    ggz = np.clip(ggz * share / np.average(ggz, weights=residents[places]), 0, 0.6)
+    clients = rng.binomial(insured, ggz)
+    costs = np.round(cost[places] * rate("care_costs", year) * insured / residents[places] * np.exp(0.08 * dep6
                      + rng.normal(0, 0.12, len(places))) * 100)
     for partner in senders.get("care_consumption", []):
         writer.write("care_consumption", partner, period, {
@@ -1101,8 +1172,11 @@ def _write_events(writer: _Writer, unit: _Unit, geo: _Geography, year: int, mont
         ], append=append)
 
     # Public-space reports: ~150 per 1000 inhabitants a year, nuisance where deprivation is high.
-    total = round(REPORTS_PER_1000 / 1000 * persons * (0.85 + 0.025 * fig.pct_around_social_minimum) * fraction)
-    shares = _apportion(total, np.array([0.30, 0.15, 0.25, 0.10, 0.12, 0.08]))
+    rate = unit.variation.rate
+    total = round(rate("reports_per_1000", year) / 1000 * persons * (0.85 + 0.025 * fig.pct_around_social_minimum)
+                  * fraction)
+    shares = _apportion(total, np.array([0.30 * rate("waste_reports", year), 0.15, 0.25, 0.10,
+                                         0.12 * rate("nuisance_reports", year), 0.08]))
     base = np.where(residential, np.exp(0.2 * dep), 3.0)
     nuisance = np.where(residential, np.exp(1.0 * dep), 0.5)
     kinds = [(k, nuisance if k == 4 else base, int(c)) for k, c in enumerate(shares)]
@@ -1111,8 +1185,9 @@ def _write_events(writer: _Writer, unit: _Unit, geo: _Geography, year: int, mont
 
     # Police: the recorded crimes of the year plus about half as many nuisance incidents.
     crimes = round(fig.recorded_crimes * unit.scale * fraction)
-    crime_counts = _apportion(crimes, np.array([0.15, 0.35, 0.50]))
-    nuisance_counts = _apportion(round(NUISANCE_PER_CRIME * crimes), np.array([0.35, 0.20, 0.25, 0.20]))
+    crime_counts = _apportion(crimes, np.array([0.15 * rate("burglary", year), 0.35 * rate("violence", year), 0.50]))
+    nuisance_counts = _apportion(round(rate("police_nuisance_per_crime", year) * crimes),
+                                 np.array([0.35, 0.20, 0.25, 0.20]))
     burglary = np.where(residential, np.exp(-0.1 * dep), 0.3)
     violence = np.where(residential, np.exp(0.5 * dep), 3.0)
     disorder = np.where(residential, np.exp(1.1 * dep), 0.5)
@@ -1124,8 +1199,8 @@ def _write_events(writer: _Writer, unit: _Unit, geo: _Geography, year: int, mont
              "incident_type", "incident_date", append=True)
 
     # Environmental incidents: ~10 per 1000 inhabitants a year, around businesses and dumping.
-    total = round(ENVIRONMENTAL_PER_1000 / 1000 * persons * fraction)
-    shares = _apportion(total, np.array([0.35, 0.30, 0.20, 0.05, 0.10]))
+    total = round(rate("environmental_per_1000", year) / 1000 * persons * fraction)
+    shares = _apportion(total, np.array([0.35 * rate("dumping", year), 0.30, 0.20, 0.05, 0.10]))
     industry = np.where(residential, 0.3, np.where(geo.use[present] == 4, 10.0, 3.0))
     dumping = np.where(residential, np.exp(0.5 * dep), 2.0)
     kinds = [(k, dumping if k == 0 else industry, int(c)) for k, c in enumerate(shares)]
@@ -1136,9 +1211,11 @@ def _write_events(writer: _Writer, unit: _Unit, geo: _Geography, year: int, mont
 
 
 # --- scope and the entry point ------------------------------------------------------------------------
-def _woz_targets(data_dir: Path, codes: Iterable[str], years: Iterable[int]) -> dict[str, dict[int, float]]:
+def _woz_targets(data_dir: Path, codes: Iterable[str], years: Iterable[int],
+                 seed: int) -> dict[str, dict[int, float]]:
     """Mean WOZ per real municipality and year: CBS where published, else the latest CBS
-    figure grown by WOZ_GROWTH (or deflated before the first one)."""
+    figure grown by WOZ_GROWTH (or deflated before the first one) and the municipality's
+    own drift (straatkubus.variation)."""
     years = sorted(set(years))
     candidates = range(min(years[0], 2015), max(years[-1], 2024) + 1)
     published: dict[str, dict[int, float]] = {code: {} for code in codes}
@@ -1161,7 +1238,7 @@ def _woz_targets(data_dir: Path, codes: Iterable[str], years: Iterable[int]) -> 
                 value = known[y0]
                 for step in range(year + 1, y0 + 1):
                     value /= WOZ_GROWTH.get(step, WOZ_GROWTH_DEFAULT)
-            targets[code][year] = value
+            targets[code][year] = value * drift_factor(seed, code, "avg_woz_eur", year - y0)
     return targets
 
 
@@ -1207,9 +1284,11 @@ def generate(data_dir: Path, out_dir: Path, *, scale: float = 1.0, seed: int = 4
     for area in reference.scope_pc4_areas(data_dir, tiles):
         areas_by_code.setdefault(area.municipality_code, []).append(area)
     figure_years = sorted(set(range(BASE_YEAR, horizon + 1)) | set(years) | set(reference.REFERENCE_YEARS))
-    figures = {year: reference.municipality_figures(data_dir, year) for year in figure_years}
+    figures = drift_unpublished(
+        seed, {year: reference.municipality_figures(data_dir, year) for year in figure_years},
+        {year: reference.municipality_figures(data_dir, year, published_only=True) for year in figure_years})
     real = sorted(figures[BASE_YEAR])
-    woz = _woz_targets(data_dir, real, figure_years)
+    woz = _woz_targets(data_dir, real, figure_years, seed)
     wmo: dict[str, dict[int, float]] = {code: {} for code in real}
     for year in figure_years:
         published = [f.wmo_clients_per_1000 for f in figures[year].values() if f.wmo_clients_per_1000 is not None]
@@ -1222,6 +1301,11 @@ def generate(data_dir: Path, out_dir: Path, *, scale: float = 1.0, seed: int = 4
     # reused cyclically: at scale 70 after four years).
     capacity = {code: max(round(figures[y][code].inhabitants * tile_scale) for y in figure_years) + 1
                 for code in real}
+    index = {year: social_index(figures[year]) for year in figure_years}
+    tile_of = {reference.tile_municipality_code(code, t): t for t in range(tiles + 1) for code in real}
+    wijken_by_tile: dict[int, list[reference.Wijk]] = {}
+    for wijk in reference.scope_wijken(data_dir, tiles):
+        wijken_by_tile.setdefault(tile_of[wijk.municipality_code], []).append(wijk)
     units: list[_Unit] = []
     offset = 0
     for code, copies in scope.items():
@@ -1232,7 +1316,10 @@ def generate(data_dir: Path, out_dir: Path, *, scale: float = 1.0, seed: int = 4
             tile=tile, code=code, copies=copies,
             areas=areas_by_code[code], scale=tile_scale,
             figures={y: figures[y][copies] for y in figure_years}, woz_targets=woz[copies],
-            wmo_per_1000=wmo[copies], corporations=corporations, bsn_offset=offset))
+            wmo_per_1000=wmo[copies], corporations=corporations, bsn_offset=offset,
+            wijken=wijken_by_tile.get(tile, []),
+            variation=Variation(seed, tile, int(code[2:]), {y: index[y][copies] for y in figure_years},
+                                {y: figures[y][copies] for y in figure_years})))
         offset += capacity[copies]
     blocks = max(N_STEMS // offset, 1)
     bsn_map = BsnMap(seed)

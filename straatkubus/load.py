@@ -212,7 +212,7 @@ def prepare(settings: Settings, path: Path,
     if current.get((name.source, name.sender, name.period)) == checksum:
         return Prepared(path, checksum, None)
     try:
-        intake = read_delivery(path, scope(settings.shared_data_dir, settings.tiles),
+        intake = read_delivery(path, scope(settings.reference_data_dir, settings.tiles),
                                key=settings.pseudonym_key, limits=limits(settings))
         validate_intake(intake, path)
     except (DeliveryRefused, ValidationFailed) as refusal:
@@ -378,12 +378,12 @@ def prune_quarantine(settings: Settings, days: int) -> int:
 
 
 def load_reference(settings: Settings) -> int:
-    """(Re)load the CBS reference tables from ../shared/data into raw, atomically."""
+    """(Re)load the CBS reference tables from data/reference into raw, atomically."""
     from straatkubus.reference import load_reference_tables
 
     conn = psycopg2.connect(settings.dsn())
     try:
         with conn, conn.cursor() as cur:
-            return load_reference_tables(cur, settings.shared_data_dir, settings.tiles)
+            return load_reference_tables(cur, settings.reference_data_dir, settings.tiles)
     finally:
         conn.close()

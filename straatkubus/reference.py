@@ -1,4 +1,4 @@
-"""Real public reference data from ../shared/data (CBS, PDOK): boundaries and calibration figures."""
+"""Real public reference data from data/reference (CBS, PDOK): boundaries and calibration figures."""
 
 from __future__ import annotations
 

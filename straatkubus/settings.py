@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+REFERENCE_DATA_DIR = REPO / "data" / "reference"  # CBS and PDOK figures and boundaries
 
 # The seven Parkstad municipalities with their CBS codes.
 MUNICIPALITIES: dict[str, str] = {
@@ -49,7 +50,6 @@ class Settings:
     """Runtime configuration; `Settings.from_env()` is the only constructor used in code."""
 
     state_dir: Path
-    shared_data_dir: Path
     pg_host: str
     pg_port: int
     pg_database: str
@@ -81,9 +81,6 @@ class Settings:
         state_dir = Path(_env("STRAATKUBUS_STATE_DIR", str(REPO / ".local" / "demo")))
         return cls(
             state_dir=state_dir,
-            shared_data_dir=Path(
-                _env("STRAATKUBUS_SHARED_DATA", str(REPO.parent / "shared" / "data"))
-            ),
             pg_host="127.0.0.1",
             pg_port=int(_env("STRAATKUBUS_PG_PORT", "5433")),
             pg_database=_env("STRAATKUBUS_PG_DATABASE", "straatkubus"),
@@ -111,6 +108,10 @@ class Settings:
         )
 
     # --- derived paths -------------------------------------------------------------------
+    @property
+    def reference_data_dir(self) -> Path:
+        return REFERENCE_DATA_DIR
+
     @property
     def pg_data_dir(self) -> Path:
         return self.state_dir / "pgdata"
@@ -144,5 +145,4 @@ class Settings:
             "STRAATKUBUS_PG_USER": self.pg_user,
             "STRAATKUBUS_PG_PASSWORD": self.pg_password,
             "STRAATKUBUS_READER_USER": self.reader_user,
-            "STRAATKUBUS_SHARED_DATA": str(self.shared_data_dir),
         }

@@ -15,10 +15,10 @@ import pytest
 from straatkubus.settings import REPO
 
 # The caller's own settings (a sourced demo or benchmark environment, STRAATKUBUS_TILES)
-# must not change what the tests build: only the shared data folder is kept. Two test
-# runs at once (e.g. in two worktrees) pick other ports through STRAATKUBUS_TEST_*.
+# must not change what the tests build. Two test runs at once (e.g. in two worktrees)
+# pick other ports through STRAATKUBUS_TEST_*.
 for name in [name for name in os.environ if name.startswith("STRAATKUBUS_")]:
-    if not name.startswith("STRAATKUBUS_TEST_") and name != "STRAATKUBUS_SHARED_DATA":
+    if not name.startswith("STRAATKUBUS_TEST_"):
         del os.environ[name]
 TEST_ENV = {
     "STRAATKUBUS_STATE_DIR": str(REPO / ".local" / "test"),

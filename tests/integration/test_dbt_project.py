@@ -1,5 +1,5 @@
 """The dbt project's structure, checked on its manifest and catalogue from `dbt docs generate`:
-the dbt-project-evaluator rules of ../shared/STYLE.md, written out because hub packages are
+the dbt-project-evaluator rules of the project's style guide, written out because hub packages are
 out of reach here."""
 
 from __future__ import annotations

@@ -85,15 +85,67 @@ def test_municipality_totals_in_our_marts_match_cbs_within_one_percent(warehouse
     assert off == []
 
 
+def gemeente_values(settings: Settings) -> dict[tuple[str, int], dict[str, float]]:
+    """(indicator, year) -> municipality -> the published yearly value, as the dashboards
+    show it (one decimal)."""
+    values: dict[tuple[str, int], dict[str, float]] = {}
+    for indicator, year, code, value in query(settings, """
+            select indicator_code, period_year, municipality_code, round(value, 1)
+            from marts.fct_area_indicators
+            where area_level = 'gemeente' and period_month is null and not is_suppressed"""):
+        values.setdefault((indicator, year), {})[code] = float(value)
+    return values
+
+
+def test_no_published_indicator_is_the_same_in_all_seven_municipalities(warehouse):
+    """A comparison across borders shows something: every indicator published for all
+    seven municipalities in a year differs between them, by more than a rounding."""
+    values = gemeente_values(warehouse)
+    complete = {key: by_code for key, by_code in values.items() if len(by_code) == 7}
+    assert len({indicator for indicator, _ in complete}) >= 30
+    flat = [key for key, by_code in complete.items() if len(set(by_code.values())) == 1]
+    assert flat == []
+    hardly = [key for key, by_code in complete.items()
+              if max(by_code.values()) - min(by_code.values()) < 0.05 * max(map(abs, by_code.values()))]
+    assert hardly == []
+
+
+def test_indicators_change_over_the_years_some_municipalities_better_some_worse(warehouse):
+    """Between the first and the last year, every indicator published for all seven
+    municipalities in both that no CBS figure fixes moves differently per municipality, and
+    every rate per 1000 rises in some municipalities and falls in others."""
+    values = gemeente_values(warehouse)
+    fixed = {indicator for indicator, _ in CALIBRATED.values()}
+    first, last = min(year for _, year in values), max(year for _, year in values)
+    same_change, one_direction = [], []
+    for indicator in sorted({indicator for indicator, _ in values}):
+        before, after = values.get((indicator, first), {}), values.get((indicator, last), {})
+        codes = sorted(set(before) & set(after))
+        if len(codes) < 7:
+            continue
+        changes = [after[code] - before[code] for code in codes]
+        if indicator not in fixed and len(set(changes)) == 1:
+            same_change.append(indicator)
+        if indicator.endswith("_per_1000") and not (min(changes) < 0 < max(changes)):
+            one_direction.append(indicator)
+    assert same_change == []
+    assert one_direction == []
+
+
 def test_every_published_pc6_area_is_one_polygon_inside_its_pc4(warehouse):
+    """Inside the PC4's outline: a published area has its holes filled (see the model), so
+    one around an enclave of another PC4 covers that enclave too."""
     rows = query(warehouse, """
         select count(*),
                count(*) filter (where st_geometrytype(st_geomfromgeojson(area_geojson))
                                 <> 'ST_Polygon'),
                count(*) filter (where not st_within(
-                   st_pointonsurface(a.area), st_buffer(p.boundary, 1)))
+                   st_pointonsurface(a.area), st_buffer(outline.area, 1)))
         from intermediate.int_pc6_areas_derived a
-        join staging.stg_cbs__pc4_areas p using (pc4_code)""")
+        join staging.stg_cbs__pc4_areas p using (pc4_code)
+        cross join lateral (
+            select st_union(st_makepolygon(st_exteriorring(part.geom))) as area
+            from st_dump(p.boundary) part) outline""")
     total, not_polygon, outside = rows[0]
     assert total > 500 and not_polygon == 0 and outside == 0
 

@@ -17,7 +17,7 @@ from straatkubus.validate import (
     validate_intake,
 )
 
-ALLOWED = scope(Settings.from_env().shared_data_dir, 0)
+ALLOWED = scope(Settings.from_env().reference_data_dir, 0)
 KEY = Settings.from_env().pseudonym_key
 
 
