@@ -205,8 +205,8 @@ def apply_policies(cur, schema: str, base_reader: str, source: Path = SUPERSET_D
         for login, scope in logins:
             condition = row_filter(scope, f"marts.{table}", rules)
             cur.execute(sql.SQL("grant select on {} to {}").format(relation, sql.Identifier(login)))
-            cur.execute(sql.SQL("create policy {} on {} for select to {} using (" + condition + ")").format(
-                sql.Identifier(login), relation, sql.Identifier(login)))
+            cur.execute(sql.SQL("create policy {} on {} for select to {} using ").format(
+                sql.Identifier(login), relation, sql.Identifier(login)) + sql.SQL(f"({condition})"))
     cur.execute(sql.SQL("grant usage on schema {} to {}").format(
         sql.Identifier(schema), sql.SQL(", ").join(
             sql.Identifier(name) for name in [base_reader, *(login for login, _ in logins)])))
