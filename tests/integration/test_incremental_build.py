@@ -32,6 +32,9 @@ def own_warehouse(warehouse):
 
     with pytest.MonkeyPatch.context() as environment:
         environment.setenv("STRAATKUBUS_PG_DATABASE", f"{warehouse.pg_database}_incremental")
+        # a reader of its own: the audit of every build fails when its reader may read
+        # another warehouse of the cluster
+        environment.setenv("STRAATKUBUS_READER_USER", "superset_reader_incremental")
         settings = Settings.from_env()
         cluster.drop_database(settings, settings.pg_database)
         cluster.ensure_databases(settings)
