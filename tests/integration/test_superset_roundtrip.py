@@ -12,6 +12,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pytest
 import yaml
 
@@ -49,6 +50,37 @@ def _rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ({**rule, "tables": sorted(rule["tables"]), "roles": sorted(rule["roles"])} for rule in rules),
         key=lambda rule: rule["name"],
     )
+
+
+def test_deploy_is_idempotent(superset_stack: Settings) -> None:
+    """A second deploy creates nothing new: same roles, rules, users, charts, dashboards, and
+    the same warehouse logins and policies."""
+    admin_api = superset.admin_client(superset_stack)
+
+    def inventory() -> dict[str, list[str]]:
+        conn = psycopg2.connect(superset_stack.dsn())
+        with conn.cursor() as cur:
+            cur.execute("select login from access.reader_logins order by 1")
+            logins = [login for (login,) in cur.fetchall()]
+            cur.execute("select polname || ' on ' || polrelid::regclass::text from pg_policy order by 1")
+            policies = [policy for (policy,) in cur.fetchall()]
+        conn.close()
+        return {
+            "roles": sorted(r["name"] for r in admin_api.list("/api/v1/security/roles/")),
+            "rls": sorted(r["name"] for r in admin_api.list("/api/v1/rowlevelsecurity/", order="name")),
+            "users": sorted(u["username"] for u in admin_api.list("/api/v1/security/users/")),
+            "charts": sorted(c["slice_name"] for c in admin_api.list("/api/v1/chart/", order="slice_name")),
+            "dashboards": sorted(
+                d["dashboard_title"] for d in admin_api.list("/api/v1/dashboard/", order="dashboard_title")
+            ),
+            "logins": logins,
+            "policies": policies,
+        }
+
+    before = inventory()
+    assert before["logins"] and before["policies"]
+    superset.deploy(superset_stack)
+    assert inventory() == before
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +131,4 @@ def test_export_reimport_reproduces_dashboards_and_security(
         assert after[name] == before[name], f"{name} differs after the round trip"
     dashboards = [config for name, config in before.items() if name.startswith("dashboards:")]
     assert {config["slug"] for config in dashboards} == {"straatkubus-kaart", "regio-parkstad", "trends", "indicatoren"}
+

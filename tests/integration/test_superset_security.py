@@ -1042,22 +1042,3 @@ def test_demo_users_have_the_roles_of_the_design(admin_api: superset.Client) -> 
         if row["username"] in SPEC_USERS
     }
     assert deployed == SPEC_USERS
-
-
-def test_deploy_is_idempotent(superset_stack: Settings, admin_api: superset.Client) -> None:
-    """A second deploy creates nothing new: same roles, rules, users, charts, dashboards."""
-
-    def inventory() -> dict[str, list[str]]:
-        return {
-            "roles": sorted(r["name"] for r in admin_api.list("/api/v1/security/roles/")),
-            "rls": sorted(r["name"] for r in admin_api.list("/api/v1/rowlevelsecurity/", order="name")),
-            "users": sorted(u["username"] for u in admin_api.list("/api/v1/security/users/")),
-            "charts": sorted(c["slice_name"] for c in admin_api.list("/api/v1/chart/", order="slice_name")),
-            "dashboards": sorted(
-                d["dashboard_title"] for d in admin_api.list("/api/v1/dashboard/", order="dashboard_title")
-            ),
-        }
-
-    before = inventory()
-    superset.deploy(superset_stack)
-    assert inventory() == before
