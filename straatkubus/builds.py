@@ -27,6 +27,7 @@ full build always fills): a build that finds one of them empty builds in full.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -225,14 +226,23 @@ def publish(settings: Settings) -> None:
         conn.close()
 
 
-def execute(settings: Settings, plan: BuildPlan, run_dbt: Callable[[list[str], dict[str, str]], None]) -> None:
+def execute(settings: Settings, plan: BuildPlan,
+            run_dbt: Callable[[list[str], dict[str, str]], None]) -> dict[str, float]:
     """Write, audit, publish (module docstring); `run_dbt(args, env)` runs dbt and raises
-    BuildRefused when it fails. Records the build once it is published."""
-    prepare_shadow(settings, copy_live=plan.scope != "full")
-    run_dbt(plan.dbt_args(), plan.dbt_env())
-    audit_and_publish(settings)
+    BuildRefused when it fails. Records the build once it is published. Returns the seconds
+    each step took."""
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    for step, action in (
+        ("shadow", lambda: prepare_shadow(settings, copy_live=plan.scope != "full")),
+        ("dbt", lambda: run_dbt(plan.dbt_args(), plan.dbt_env())),
+        ("audit and publish", lambda: audit_and_publish(settings)),
+    ):
+        action()
+        seconds[step] = time.perf_counter() - started - sum(seconds.values())
     if plan.scope != "select":
         record(settings, plan)
+    return seconds
 
 
 def audit_and_publish(settings: Settings) -> None:

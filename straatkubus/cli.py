@@ -249,10 +249,11 @@ def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
         if plan.scope == "none":
             return
         try:
-            builds.execute(settings, plan, lambda args, env: _dbt(settings, *args, env=env))
+            seconds = builds.execute(settings, plan, lambda args, env: _dbt(settings, *args, env=env))
         except builds.BuildRefused as error:
             _fail(str(error))
-        typer.echo("published: the new marts replaced the old ones (dbt tests and disclosure audit passed)")
+        typer.echo("published: the new marts replaced the old ones (dbt tests and disclosure audit passed; "
+                   + ", ".join(f"{step} {value:.1f} s" for step, value in seconds.items()) + ")")
         superset.clear_result_cache(settings)
 
 
