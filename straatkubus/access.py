@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from straatkubus.settings import MUNICIPALITIES
+
 SUPERSET_DIR = Path(__file__).resolve().parent.parent / "superset"
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 LOGIN_PREFIX = "reader_"
@@ -210,6 +212,24 @@ def apply_policies(cur, schema: str, base_reader: str, source: Path = SUPERSET_D
     cur.execute(sql.SQL("grant usage on schema {} to {}").format(
         sql.Identifier(schema), sql.SQL(", ").join(
             sql.Identifier(name) for name in [base_reader, *(login for login, _ in logins)])))
+    create_viewer_function(cur, schema, logins)
+
+
+def create_viewer_function(cur, schema: str, logins: list[tuple[str, frozenset[str]]]) -> None:
+    """`<schema>.viewer_municipality_codes()`: the municipality codes of the login running the
+    query (e.g. to mark the user's own municipality in a chart). Plain SQL over `current_user`,
+    no table and no SECURITY DEFINER: it tells a login nothing but its own scope."""
+    sql = _sql()
+    cases = [
+        sql.SQL("when {} then {}").format(sql.Literal(login), sql.Literal(codes))
+        for login, roles in logins
+        for codes in [sorted(code for code, name in MUNICIPALITIES.items() if f"Gemeente {name}" in roles)]
+    ]
+    body = sql.SQL("select case current_user::text {} else array[]::text[] end").format(
+        sql.SQL(" ").join(cases)) if cases else sql.SQL("select array[]::text[]")
+    cur.execute(sql.SQL("create or replace function {}() returns text[] language sql stable "
+                        "as {}").format(sql.Identifier(schema, "viewer_municipality_codes"),
+                                        sql.Literal(body.as_string(cur))))
 
 
 # --- functions that run SQL given as text ---------------------------------------------------------

@@ -97,6 +97,12 @@ def test_each_login_reads_exactly_its_rows(superset_stack, logins):
     assert scalar(superset_stack, f"select count(*) from marts.{CATALOGUE}", "reader_gemeente_heerlen__wijkteam") > 0
 
 
+def test_each_login_knows_only_its_own_municipalities(superset_stack, logins):
+    for login, roles in logins.items():
+        codes = scalar(superset_stack, "select marts.viewer_municipality_codes()", login)
+        assert set(codes) == Access(roles).municipalities, login
+
+
 def test_the_base_reader_reads_no_rows(superset_stack):
     for table in ("fct_area_signals", "fct_area_indicators", "dim_areas", "dim_indicators"):
         assert scalar(superset_stack, f"select count(*) from marts.{table}", superset_stack.reader_user) == 0
