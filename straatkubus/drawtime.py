@@ -72,8 +72,9 @@ def kaart_draw_seconds(page: Any, base_url: str, timeout: float = 90.0) -> float
 
     def on_response(response: Any) -> None:
         if is_map_response(response):
-            answered.append(time.monotonic())
-            empty.append(not response.json()["result"][0]["data"])
+            arrived = time.monotonic()
+            empty.append(not response.json()["result"][0]["data"])  # the body first: then both lists are set
+            answered.append(arrived)
 
     page.on("response", on_response)
     try:
