@@ -418,16 +418,10 @@ def _pin_first_item_defaults(config: dict[str, Any], tables: dict[str, tuple[str
     Superset 6.1 shows the first value in the filter bar but loads the charts unfiltered
     until the user clicks Apply. So the deploy looks the first value up in the warehouse
     (in the filter's sort order, e.g. the newest year) and stores it as the default.
-
-    A filter marked `requiredFirst` is left as it is: the charts wait for its first value,
-    which the browser looks up with the user's own row-level security (the first level a
-    role may see), so the default fits every role.
     """
     for native in config.get("metadata", {}).get("native_filter_configuration", []):
         controls = native.get("controlValues", {})
         if native.get("filterType") != "filter_select" or not controls.get("defaultToFirstItem"):
-            continue
-        if native.get("requiredFirst"):
             continue
         target = native["targets"][0]
         column = target["column"]["name"]
