@@ -14,7 +14,9 @@ measures, in one run:
 - a DuckDB reference: the key aggregations of the build over the same raw rows, in DuckDB,
   side by side with the build;
 - the latency of the map's chart-data request through Superset's REST API as a
-  municipality user with row-level security, at 1, 10 and 20 concurrent users.
+  municipality user with row-level security, at 1, 10 and 20 concurrent users;
+- the kaart's draw time in Chromium (navigation to the map drawn with its data), per demo
+  user and for the beheerder (`straatkubus.drawtime`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ MAP_CHART_UUID = "8a26731e-5faf-4b24-a775-e2a97ab63268"
 MUNICIPALITY_ROLE = "Gemeente Heerlen"
 NEW_MONTH = "2025-01"
 CONCURRENT_USERS = (1, 10, 20)
+DRAW_ROUNDS = 2  # kaart openings per user, each in a fresh browser context
 ROWS_PER_INHABITANT = 9.72  # delivery rows per inhabitant (three years, every source)
 
 Progress = Callable[[str], None]
@@ -510,9 +513,38 @@ def dashboard_latency(settings: Settings, progress: Progress,
                     f"p95 {percentile(latencies, 0.95) * 1000:,.0f} ms",
                     f"{len(latencies)} requests as {user['username']} "
                     f"({MUNICIPALITY_ROLE}, RLS), mean {statistics.mean(latencies) * 1000:,.0f} ms"))
+        figures += kaart_draw_figures(settings, progress, DRAW_ROUNDS)
         return figures
     finally:
         superset.stop(settings)
+
+
+def kaart_draw_figures(settings: Settings, progress: Progress, rounds: int) -> list[Figure]:
+    """The kaart's draw time in Chromium for every demo user and the beheerder (admin)."""
+    from straatkubus import drawtime
+    from straatkubus.superset import ADMIN_USER, SUPERSET_DIR
+
+    users = yaml.safe_load((SUPERSET_DIR / "demo_users.yaml").read_text())["users"]
+    users.append({"username": ADMIN_USER, "password": settings.superset_admin_password})
+    progress(f"  kaart draw time in Chromium, {len(users)} users x {rounds}")
+    return draw_time_figures(drawtime.draw_times(settings.superset_url, users, rounds), ADMIN_USER)
+
+
+def draw_time_figures(times: dict[str, list[float]], admin: str) -> list[Figure]:
+    """p50/p95 of the draw times of the demo users, and of the beheerder apart."""
+    figures = []
+    for label, group in (("demo users", [u for u in times if u != admin]), ("beheerder", [admin])):
+        seconds = [value for user in group if user in times for value in times[user]]
+        if not seconds:
+            continue
+        slowest = max(group, key=lambda user: max(times.get(user, [0.0])))
+        figures.append(Figure(
+            f"kaart draw time, {label}",
+            f"p50 {percentile(seconds, 0.5):,.1f} s, p95 {percentile(seconds, 0.95):,.1f} s",
+            f"{len(seconds)} openings by {len(group)} user{'s' if len(group) > 1 else ''} in Chromium, "
+            f"navigation to the map drawn with its data; slowest {slowest} "
+            f"{max(times[slowest]):,.1f} s"))
+    return figures
 
 
 # --- the report --------------------------------------------------------------------------

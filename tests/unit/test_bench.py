@@ -74,3 +74,13 @@ def test_map_query_context_gets_the_dataset_of_the_chart() -> None:
 
 def test_the_municipality_user_has_the_municipality_role() -> None:
     assert bench.MUNICIPALITY_ROLE in bench.municipality_user()["roles"]
+
+
+def test_draw_time_figures_split_demo_users_and_beheerder() -> None:
+    times = {"heerlen": [2.0, 4.0], "regio-analist": [1.0, 3.0], "admin": [30.0, 20.0]}
+    users, beheerder = bench.draw_time_figures(times, "admin")
+    assert users.measure == "kaart draw time, demo users"
+    assert users.value == "p50 2.0 s, p95 4.0 s"
+    assert "4 openings by 2 users" in users.detail and "slowest heerlen 4.0 s" in users.detail
+    assert beheerder.value == "p50 20.0 s, p95 30.0 s"
+    assert bench.draw_time_figures({"heerlen": [1.0]}, "admin")[0].value == "p50 1.0 s, p95 1.0 s"
