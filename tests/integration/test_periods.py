@@ -51,7 +51,6 @@ def test_event_rates_of_a_year_without_registers_use_the_last_complete_year(peri
     straatkubus("load", str(folder))
     output = straatkubus("build")
     assert output.startswith("incremental build of 2025 ")
-    assert "waiting for 2025: " in output and "brp_persons" in output
 
     # all of Parkstad: every event rate of 2025 is published (its group is Parkstad's)
     withheld = rows(periods_warehouse, """
@@ -101,6 +100,8 @@ def test_event_rates_of_a_year_without_registers_use_the_last_complete_year(peri
         inner join marts.dim_indicators as i on f.indicator_code = i.indicator_code
         where f.period_year = 2025 and not i.is_event
     """) == [(0,)]
+    # and the build says what 2025 waits for
+    assert "waiting for 2025: " in output and "brp_persons" in output
 
 
 def test_an_early_register_delivery_waits_for_the_others(periods_warehouse, tmp_path):
@@ -138,3 +139,17 @@ def test_an_early_register_delivery_waits_for_the_others(periods_warehouse, tmp_
         select count(distinct period_year) from marts.fct_area_indicators
         where municipality_code = %s and indicator_code = 'inwoners'
     """, HEERLEN) == [(3,)]
+
+
+def test_dashboards_open_on_the_newest_complete_year(periods_warehouse):
+    """(After the tests above: 2025 has events and an early BRP, no complete registers.)
+    The deploy pins a "first item" year filter to the newest year complete in Parkstad."""
+    from straatkubus.superset import _pin_first_item_defaults
+
+    assert rows(periods_warehouse, "select max(period_year) from marts.fct_area_signals") == [(2025,)]
+    year_filter = {"name": "Jaar", "filterType": "filter_select",
+                   "controlValues": {"defaultToFirstItem": True, "sortAscending": False},
+                   "targets": [{"datasetUuid": "signals", "column": {"name": "period_year"}}]}
+    config = {"metadata": {"native_filter_configuration": [year_filter]}}
+    _pin_first_item_defaults(config, {"signals": ("marts", "fct_area_signals")}, periods_warehouse)
+    assert year_filter["defaultDataMask"]["filterState"]["value"] == [2024]
