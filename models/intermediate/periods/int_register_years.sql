@@ -38,24 +38,18 @@ expected as (
 
 ),
 
-completeness as (
+-- every expected delivery, named (a partner's with the partner) where it is missing
+arrivals as (
 
     select
         expected.municipality_code,
         expected.period_year,
-        bool_and(deliveries.delivery_id is not null) as is_complete,
-        string_agg(
-            distinct case
-                when deliveries.delivery_id is null
-                    then expected.source
-                    || case
-                        when expected.sender <> expected.municipality_code
-                            then ' (' || expected.sender || ')'
-                        else ''
-                    end
-            end,
-            ', '
-        ) as missing_deliveries
+        deliveries.delivery_id is not null as has_arrived,
+        expected.source || case
+            when expected.sender <> expected.municipality_code
+                then ' (' || expected.sender || ')'
+            else ''
+        end as delivery_name
 
     from expected
     left join deliveries
@@ -64,7 +58,21 @@ completeness as (
             and expected.sender = deliveries.sender
             and expected.period_year = deliveries.period_year
             and deliveries.period_month is null
-    group by expected.municipality_code, expected.period_year
+
+),
+
+completeness as (
+
+    select
+        municipality_code,
+        period_year,
+        bool_and(has_arrived) as is_complete,
+        string_agg(
+            delivery_name, ', ' order by delivery_name
+        ) filter (where not has_arrived) as missing_deliveries
+
+    from arrivals
+    group by municipality_code, period_year
 
 ),
 

@@ -23,9 +23,9 @@ final as (
         care_consumption.pc6_code,
         care_consumption.municipality_code,
         care_consumption.period_year,
-        sum(insured_persons)::bigint as insured_persons,
-        sum(mental_health_clients)::bigint as mental_health_clients,
-        sum(care_costs_eur)::numeric as care_costs_eur
+        sum(care_consumption.insured_persons)::bigint as insured_persons,
+        sum(care_consumption.mental_health_clients)::bigint as mental_health_clients,
+        sum(care_consumption.care_costs_eur)::numeric as care_costs_eur
 
     from care_consumption
     inner join register_years

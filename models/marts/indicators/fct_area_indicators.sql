@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_register_years') }}
 {#- Superset reads fct_area_signals, not this model: no indexes (uniqueness is a data
     test). The two reads of the protected quantities are two CTEs, so that both are
     inlined with their statistics; even so the planner prefers a nested loop and merge
@@ -38,18 +39,14 @@ numerator_states as (
 
 ),
 
-register_years as (
-
-    select * from {{ ref('int_register_years') }}
-
-),
-
 -- the rebuilt years' denominators, of an earlier year where theirs are incomplete
 denominator_states as (
 
     select * from {{ ref('int_area_quantities_protected') }}
     {%- if is_incremental() %}
-        where {{ in_rebuilt_or_denominator_years('period_year', 'register_years') }}
+        where {{ in_rebuilt_or_denominator_years(
+            'period_year', ref('int_register_years')
+        ) }}
     {%- endif %}
 
 ),
@@ -122,8 +119,9 @@ final as (
         is_suppressed,
         case
             when lacks_denominator_year
-                then 'Nog niet gepubliceerd: de registers van ' || period_year
-                || ' zijn nog niet compleet'
+                then
+                    'Nog niet gepubliceerd: de registers van ' || period_year
+                    || ' zijn nog niet compleet'
             when is_suppressed
                 then {{ suppression_reason_text(
                     "coalesce(primary_rule, 'secundair')",
@@ -133,9 +131,10 @@ final as (
         end as suppression_reason,
         case
             when denominator_period_code <> period_year::text
-                then 'Noemer: ' || {{ register_label('denominator_source') }}
-                || ' ' || denominator_period_code || ' (de registers van '
-                || period_year || ' zijn nog niet compleet)'
+                then
+                    'Noemer: ' || {{ register_label('denominator_source') }}
+                    || ' ' || denominator_period_code || ' (de registers van '
+                    || period_year || ' zijn nog niet compleet)'
         end as denominator_note
 
     from decided

@@ -52,7 +52,10 @@ person_totals as (
 
     from persons
     where (municipality_code, period_year) in (
-        select municipality_code, period_year from register_years
+        select
+            register_years.municipality_code,
+            register_years.period_year
+        from register_years
     )
     group by municipality_code, period_year
 
@@ -69,7 +72,10 @@ dwelling_totals as (
     where
         is_residential
         and (municipality_code, period_year) in (
-            select municipality_code, period_year from register_years
+            select
+                register_years.municipality_code,
+                register_years.period_year
+            from register_years
         )
     group by municipality_code, period_year
 

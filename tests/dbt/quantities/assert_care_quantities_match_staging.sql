@@ -46,7 +46,10 @@ staging_totals as (
 
     from care_consumption
     where (municipality_code, period_year) in (
-        select municipality_code, period_year from register_years
+        select
+            register_years.municipality_code,
+            register_years.period_year
+        from register_years
     )
     group by municipality_code, period_year
 
