@@ -52,3 +52,26 @@
         {%- do return(relation) -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- in_rebuilt_years for a model that also reads the denominators of the rebuilt years:
+    the years `register_years` (int_register_years, or a CTE over it) names as their
+    denominator years, where a year's registers are incomplete. -#}
+{% macro in_rebuilt_or_denominator_years(column, register_years) -%}
+    {%- set years = rebuilt_years() -%}
+    {%- if years is none -%}
+        true
+    {%- else -%}
+        (
+            {{ column }} in ({{ years | join(', ') }})
+            or {{ column }} in (
+                select denominator_year
+                from {{ register_years }}
+                where period_year in ({{ years | join(', ') }})
+                union
+                select parkstad_denominator_year
+                from {{ register_years }}
+                where period_year in ({{ years | join(', ') }})
+            )
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -22,6 +22,10 @@ transaction. A failing test or audit leaves the marts Superset reads as they wer
 
 After a server crash PostgreSQL empties every unlogged table (the intermediates, which a
 full build always fills): a build that finds one of them empty builds in full.
+
+A year is built for a municipality once its register deliveries are complete (dbt decides
+in intermediate.int_register_years); until then the build builds all else, and
+`waiting_for` says which deliveries it waits for.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from psycopg2 import sql
 
 from straatkubus import access
 from straatkubus.contracts import CONTRACTS
-from straatkubus.settings import REPO, Settings
+from straatkubus.settings import MUNICIPALITIES, REPO, Settings
 
 BUILDS_DDL = """
 create schema if not exists raw;
@@ -183,6 +187,28 @@ def emptied_intermediates(cur) -> list[str]:
         if cur.fetchone()[0]:
             empty.append(table)
     return empty
+
+
+def waiting_for(settings: Settings) -> list[str]:
+    """The register deliveries the built warehouse waits for, one line per year and set of
+    missing deliveries (with the municipalities missing them): what int_register_years,
+    as last built, says is incomplete."""
+    conn = psycopg2.connect(settings.dsn())
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("select to_regclass('intermediate.int_register_years') is not null")
+            if not cur.fetchone()[0]:
+                return []
+            cur.execute("select period_year, missing_deliveries, array_agg(municipality_code "
+                        "order by municipality_code) from intermediate.int_register_years "
+                        "where not is_complete group by 1, 2 order by 1, 2")
+            rows = cur.fetchall()
+    finally:
+        conn.close()
+    return [f"waiting for {year}: {missing} of "
+            f"{', '.join(f'{MUNICIPALITIES.get(code, code)} ({code})' for code in codes)}; "
+            f"{year} is not built for {'it' if len(codes) == 1 else 'them'} until they come"
+            for year, missing, codes in rows]
 
 
 def prepare_shadow(settings: Settings, copy_live: bool) -> None:

@@ -236,7 +236,8 @@ def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
                                      "(not recorded as a build)")) -> None:
     """Run `dbt build` (seeds, models, unit and data tests) in full or, when only event
     deliveries are new, for the years they concern; the marts are built out of Superset's
-    sight, audited, and only then published. Then empty Superset's result cache."""
+    sight, audited, and only then published. Then empty Superset's result cache, and say
+    which register deliveries a year waits for before it is built for a municipality."""
     from straatkubus import builds, superset
 
     settings = Settings.from_env()
@@ -246,15 +247,16 @@ def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
         else:
             plan = builds.plan(settings, full=full)
         typer.echo(plan.describe())
-        if plan.scope == "none":
-            return
-        try:
-            seconds = builds.execute(settings, plan, lambda args, env: _dbt(settings, *args, env=env))
-        except builds.BuildRefused as error:
-            _fail(str(error))
-        typer.echo("published: the new marts replaced the old ones (dbt tests and disclosure audit passed; "
-                   + ", ".join(f"{step} {value:.1f} s" for step, value in seconds.items()) + ")")
-        superset.clear_result_cache(settings)
+        if plan.scope != "none":
+            try:
+                seconds = builds.execute(settings, plan, lambda args, env: _dbt(settings, *args, env=env))
+            except builds.BuildRefused as error:
+                _fail(str(error))
+            typer.echo("published: the new marts replaced the old ones (dbt tests and disclosure audit passed; "
+                       + ", ".join(f"{step} {value:.1f} s" for step, value in seconds.items()) + ")")
+            superset.clear_result_cache(settings)
+        for line in builds.waiting_for(settings):
+            typer.echo(line)
 
 
 @app.command()

@@ -417,7 +417,9 @@ def _pin_first_item_defaults(config: dict[str, Any], tables: dict[str, tuple[str
 
     Superset 6.1 shows the first value in the filter bar but loads the charts unfiltered
     until the user clicks Apply. So the deploy looks the first value up in the warehouse
-    (in the filter's sort order, e.g. the newest year) and stores it as the default.
+    (in the filter's sort order, e.g. the newest year) and stores it as the default. A year
+    (`period_year`) is the first one whose register deliveries are complete in all of
+    Parkstad (dbt's int_register_years), not a year of early event deliveries only.
     """
     for native in config.get("metadata", {}).get("native_filter_configuration", []):
         controls = native.get("controlValues", {})
@@ -426,16 +428,22 @@ def _pin_first_item_defaults(config: dict[str, Any], tables: dict[str, tuple[str
         target = native["targets"][0]
         column = target["column"]["name"]
         schema, table = tables[target["datasetUuid"]]
-        query = sql.SQL("select {col} from {tbl} where {col} is not null order by 1 {dir} limit 1")
-        query = query.format(
-            col=sql.Identifier(column),
-            tbl=sql.Identifier(schema, table),
-            dir=sql.SQL("asc" if controls.get("sortAscending", True) else "desc"),
-        )
+        query = sql.SQL("select {col} from {tbl} where {col} is not null {complete} order by 1 {dir} limit 1")
         conn = psycopg2.connect(settings.dsn())
         try:
             with conn.cursor() as cur:
-                cur.execute(query)
+                cur.execute("select to_regclass('intermediate.int_register_years') is not null")
+                complete = sql.SQL(
+                    "and {col} not in (select period_year from intermediate.int_register_years "
+                    "where not is_complete_in_parkstad)"
+                    if column == "period_year" and cur.fetchone()[0] else ""
+                ).format(col=sql.Identifier(column))
+                cur.execute(query.format(
+                    col=sql.Identifier(column),
+                    tbl=sql.Identifier(schema, table),
+                    complete=complete,
+                    dir=sql.SQL("asc" if controls.get("sortAscending", True) else "desc"),
+                ))
                 row = cur.fetchone()
         except psycopg2.Error as error:
             raise SupersetError(

@@ -27,14 +27,15 @@ YEAR_PARTITIONED = (
 @pytest.fixture(scope="module")
 def own_warehouse(warehouse):
     """A second warehouse database in the test cluster, loaded with the session's
-    deliveries and fully built; dropped afterwards."""
+    deliveries and fully built, read by a base reader of its own (the disclosure audit
+    fails on marts its reader can read in another database); dropped afterwards."""
     from straatkubus.settings import Settings
 
     with pytest.MonkeyPatch.context() as environment:
         environment.setenv("STRAATKUBUS_PG_DATABASE", f"{warehouse.pg_database}_incremental")
         # a reader of its own: the audit of every build fails when its reader may read
         # another warehouse of the cluster
-        environment.setenv("STRAATKUBUS_READER_USER", "superset_reader_incremental")
+        environment.setenv("STRAATKUBUS_READER_USER", f"{warehouse.reader_user}_incremental")
         settings = Settings.from_env()
         cluster.drop_database(settings, settings.pg_database)
         cluster.ensure_databases(settings)

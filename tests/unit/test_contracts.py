@@ -61,3 +61,25 @@ def test_the_documented_contracts_are_current():
 
     assert (REPO / "docs" / "deliveries.md").read_text() == markdown(), \
         "run `straatkubus contracts --write`"
+
+
+def test_the_register_deliveries_seed_follows_the_contracts():
+    """seeds/register_deliveries.csv (what a municipality's year waits for, in dbt) lists
+    every yearly source of every municipality, from the municipality or each partner
+    declared for it, and nothing else."""
+    import csv
+
+    from straatkubus.settings import REPO
+
+    with (REPO / "seeds" / "register_deliveries.csv").open(newline="") as seed:
+        listed = {(row["source"], row["sender"], row["municipality_code"]) for row in csv.DictReader(seed)}
+    expected = set()
+    for contract in CONTRACTS.values():
+        if contract.monthly:
+            continue
+        for code in MUNICIPALITIES:
+            senders = [code] if contract.sender == "municipality" else [
+                p.code for p in PARTNERS.values() if contract.source in p.sources and code in p.municipalities]
+            assert senders, (contract.source, code)
+            expected |= {(contract.source, sender, code) for sender in senders}
+    assert listed == expected

@@ -11,8 +11,10 @@
 -- Every indicator cell (area, period, indicator) before any suppression: its true
 -- numerator, denominator and group size, the thresholds that apply to it, and the
 -- primary rule it breaks, if any. Monthly cells exist for event indicators; their
--- denominator is the year's (inhabitants or dwellings on 1 January). Incremental by
--- year: see macros/incremental.sql.
+-- denominator is the year's (inhabitants or dwellings on 1 January). A year whose
+-- register deliveries are incomplete for the area's municipality (for the regio level:
+-- for any municipality) has event cells only, with the denominator of the latest
+-- complete year (int_register_years). Incremental by year: see macros/incremental.sql.
 with
 
 quantities as (
@@ -21,6 +23,46 @@ quantities as (
     {%- if is_incremental() %}
         where {{ in_rebuilt_years('period_year') }}
     {%- endif %}
+
+),
+
+register_years as (
+
+    select * from {{ ref('int_register_years') }}
+
+),
+
+-- the years the rebuilt years take denominators from
+denominator_quantities as (
+
+    select * from {{ ref('int_area_quantities') }}
+    {%- if is_incremental() %}
+        where {{ in_rebuilt_or_denominator_years('period_year', 'register_years') }}
+    {%- endif %}
+
+),
+
+-- per area (its municipality, or all of Parkstad) and year: complete, or which year
+-- gives the denominators
+area_years as (
+
+    select
+        municipality_code,
+        period_year,
+        is_complete,
+        denominator_year
+
+    from register_years
+
+    union all
+
+    select distinct
+        null as municipality_code,
+        period_year,
+        is_complete_in_parkstad as is_complete,
+        parkstad_denominator_year as denominator_year
+
+    from register_years
 
 ),
 
@@ -75,24 +117,47 @@ cells as (
         catalogue.numerator_quantity_code,
         catalogue.denominator_quantity_code,
         catalogue.group_quantity_code,
-        -- a month's denominator is its year's
-        numerators.period_year::text as denominator_period_code,
+        -- a month's denominator is its year's, or that of the latest complete year
+        coalesce(
+            area_years.denominator_year, numerators.period_year
+        )::text as denominator_period_code,
+        -- a rate of a year whose registers are incomplete, without an earlier
+        -- complete year to take its denominator from
+        coalesce(
+            not area_years.is_complete
+            and area_years.denominator_year is null
+            and catalogue.denominator_quantity_code is not null,
+            false
+        ) as lacks_denominator_year,
         catalogue.min_cell_size,
         catalogue.min_denominator,
         catalogue.rounding_base,
         catalogue.is_zero_secret,
         numerators.amount as numerator,
-        denominators.amount as denominator
+        -- an area the denominator's year did not have has none there
+        case
+            when catalogue.denominator_quantity_code is not null
+                then coalesce(denominators.amount, 0)
+        end as denominator
 
     from quantities as numerators
     inner join catalogue
         on numerators.quantity_code = catalogue.numerator_quantity_code
-    left join quantities as denominators
+    left join area_years
+        on
+            coalesce(numerators.municipality_code, '')
+            = coalesce(area_years.municipality_code, '')
+            and numerators.period_year = area_years.period_year
+    left join denominator_quantities as denominators
         on
             numerators.area_key = denominators.area_key
-            and numerators.period_year::text = denominators.period_code
+            and coalesce(
+                area_years.denominator_year, numerators.period_year
+            )::text = denominators.period_code
             and catalogue.denominator_quantity_code = denominators.quantity_code
-    where numerators.period_month is null or catalogue.is_event
+    where
+        (numerators.period_month is null or catalogue.is_event)
+        and (catalogue.is_event or coalesce(area_years.is_complete, true))
 
 ),
 

@@ -74,7 +74,8 @@ indicator_quantities as (
 ) }},
 
 -- a cell breaking a primary rule hides its small quantity: the group (and the total
--- taken over it) when the group is too small, else the numerator
+-- taken over it) when the group is too small, else the numerator; a group of an
+-- earlier year (the denominator of an incomplete year) is hidden by that year's cells
 primary_hidden as (
 
     select
@@ -93,7 +94,9 @@ primary_hidden as (
         group_quantity_code as quantity_code
 
     from cells
-    where primary_rule = 'groep'
+    where
+        primary_rule = 'groep'
+        and {{ compact_period_id('denominator_period_code') }} / 100 = period_year
 
 ),
 

@@ -4,12 +4,19 @@
 -- (named as in seeds/indicator_quantities.csv), zero where there is none. Persons
 -- count at their BRP address through their household, which lives at the address of
 -- its members (assert_households_live_at_one_address); dwellings, their WOZ values
--- and tenancies at themselves. Person-level data stops here.
+-- and tenancies at themselves. Only years whose register deliveries are complete for
+-- the municipality count (int_register_years). Person-level data stops here.
 with
 
 addresses as (
 
     select * from {{ ref('stg_bag__addresses') }}
+
+),
+
+register_years as (
+
+    select * from {{ ref('int_register_years') }}
 
 ),
 
@@ -194,6 +201,11 @@ final as (
         )::integer as dwellings_woz_increased_over_10_pct
 
     from addresses
+    inner join register_years
+        on
+            addresses.municipality_code = register_years.municipality_code
+            and addresses.period_year = register_years.period_year
+            and register_years.is_complete
     left join household_quantities
         on
             addresses.address_id = household_quantities.address_id

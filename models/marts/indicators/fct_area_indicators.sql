@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_register_years') }}
 {#- Superset reads fct_area_signals, not this model: no indexes (uniqueness is a data
     test). The two reads of the protected quantities are two CTEs, so that both are
     inlined with their statistics; even so the planner prefers a nested loop and merge
@@ -15,7 +16,9 @@
 
 -- The published indicators: one row per area, period and indicator at every level,
 -- after primary and secondary suppression and rounding. A withheld cell shows no
--- number, only its Dutch reason. Incremental by year: see macros/incremental.sql.
+-- number, only its Dutch reason. An event rate of a year whose registers are
+-- incomplete has the denominator of the latest complete year, and says so.
+-- Incremental by year: see macros/incremental.sql.
 with
 
 cells as (
@@ -36,11 +39,14 @@ numerator_states as (
 
 ),
 
+-- the rebuilt years' denominators, of an earlier year where theirs are incomplete
 denominator_states as (
 
     select * from {{ ref('int_area_quantities_protected') }}
     {%- if is_incremental() %}
-        where {{ in_rebuilt_years('period_year') }}
+        where {{ in_rebuilt_or_denominator_years(
+            'period_year', ref('int_register_years')
+        ) }}
     {%- endif %}
 
 ),
@@ -62,8 +68,10 @@ decided as (
     select
         cells.*,
         indicators.sensitivity_tier,
+        denominator_quantities.source as denominator_source,
         numerators.is_hidden
-        or coalesce(denominators.is_hidden, false) as is_suppressed,
+        or coalesce(denominators.is_hidden, false)
+        or cells.lacks_denominator_year as is_suppressed,
         {{ rounded('cells.numerator', 'cells.rounding_base') }} as published_numerator,
         {{ rounded(
             'cells.denominator',
@@ -110,13 +118,24 @@ final as (
         end)::numeric(16, 1) as value,
         is_suppressed,
         case
+            when lacks_denominator_year
+                then
+                    'Nog niet gepubliceerd: de registers van ' || period_year
+                    || ' zijn nog niet compleet'
             when is_suppressed
                 then {{ suppression_reason_text(
                     "coalesce(primary_rule, 'secundair')",
                     'min_cell_size',
                     'min_denominator',
                 ) }}
-        end as suppression_reason
+        end as suppression_reason,
+        case
+            when denominator_period_code <> period_year::text
+                then
+                    'Noemer: ' || {{ register_label('denominator_source') }}
+                    || ' ' || denominator_period_code || ' (de registers van '
+                    || period_year || ' zijn nog niet compleet)'
+        end as denominator_note
 
     from decided
 

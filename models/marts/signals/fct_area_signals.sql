@@ -102,6 +102,7 @@ lagged as (
         area_indicators.value,
         area_indicators.is_suppressed,
         area_indicators.suppression_reason,
+        area_indicators.denominator_note,
         polarities.polarity,
         lag(area_indicators.value) over (
             partition by
@@ -269,6 +270,7 @@ final as (
         flagged.value,
         flagged.is_suppressed,
         flagged.suppression_reason,
+        flagged.denominator_note,
         -- reference values, shown with published cells only
         (case
             when not flagged.is_suppressed then flagged.previous_value

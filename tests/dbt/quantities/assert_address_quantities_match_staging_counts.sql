@@ -1,6 +1,6 @@
--- Per municipality and year, the address quantities add up to what staging holds:
--- every registered person, every household and every BAG dwelling is counted once, at
--- an address of the municipality that registers it.
+-- Per municipality and complete year (int_register_years), the address quantities
+-- add up to what staging holds: every registered person, every household and every
+-- BAG dwelling is counted once, at an address of the municipality that registers it.
 with
 
 address_quantities as (
@@ -18,6 +18,13 @@ persons as (
 addresses as (
 
     select * from {{ ref('stg_bag__addresses') }}
+
+),
+
+register_years as (
+
+    select * from {{ ref('int_register_years') }}
+    where is_complete
 
 ),
 
@@ -44,6 +51,12 @@ person_totals as (
         count(distinct household_id) as households
 
     from persons
+    where (municipality_code, period_year) in (
+        select
+            register_years.municipality_code,
+            register_years.period_year
+        from register_years
+    )
     group by municipality_code, period_year
 
 ),
@@ -56,7 +69,14 @@ dwelling_totals as (
         count(*) as dwellings
 
     from addresses
-    where is_residential
+    where
+        is_residential
+        and (municipality_code, period_year) in (
+            select
+                register_years.municipality_code,
+                register_years.period_year
+            from register_years
+        )
     group by municipality_code, period_year
 
 ),

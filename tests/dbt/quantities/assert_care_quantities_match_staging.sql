@@ -1,4 +1,5 @@
--- Per municipality and year, the care quantities add up to the insurer's deliveries.
+-- Per municipality and complete year (int_register_years), the care quantities add up
+-- to the insurer's deliveries.
 with
 
 care_quantities as (
@@ -27,6 +28,13 @@ quantity_totals as (
 
 ),
 
+register_years as (
+
+    select * from {{ ref('int_register_years') }}
+    where is_complete
+
+),
+
 staging_totals as (
 
     select
@@ -37,6 +45,12 @@ staging_totals as (
         sum(care_costs_eur) as care_costs_eur
 
     from care_consumption
+    where (municipality_code, period_year) in (
+        select
+            register_years.municipality_code,
+            register_years.period_year
+        from register_years
+    )
     group by municipality_code, period_year
 
 ),
