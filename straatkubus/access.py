@@ -12,8 +12,8 @@ A login is a member of no role, has no rights but SELECT on the published relati
 carries limits (statement time, memory, temporary files, connections). Functions that run
 SQL given as text are not executable by any reader (`lock_down_functions`).
 
-This module is imported by Superset's configuration too: the scope and password logic is
-plain Python (stdlib and PyYAML); the database statements need psycopg2.
+This module is imported by Superset's configuration too (its environment has PyYAML and
+psycopg2 as well).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
+from psycopg2 import sql
 
 from straatkubus.settings import MUNICIPALITIES
 
@@ -125,12 +125,6 @@ def published_relations(source: Path = SUPERSET_DIR) -> list[tuple[str, str]]:
 
 
 # --- the database -------------------------------------------------------------------------
-def _sql() -> Any:
-    from psycopg2 import sql  # only the CLI side needs psycopg2
-
-    return sql
-
-
 def ensure_access_schema(cur) -> None:
     cur.execute(f"""
         create schema if not exists {ACCESS_SCHEMA};
@@ -145,7 +139,6 @@ def sync_logins(cur, database: str, key: str, user_roles: Iterable[Iterable[str]
                 statement_timeout: str, source: Path = SUPERSET_DIR) -> list[str]:
     """Create or update one login per scope of these users (admin's included); drop the
     logins of scopes no user has any more. Returns the logins kept."""
-    sql = _sql()
     rules = load_rules(source)
     scopes = {login_name(scope): scope for scope in (scope_of(roles, rules) for roles in user_roles)}
     ensure_access_schema(cur)
@@ -173,7 +166,6 @@ def sync_logins(cur, database: str, key: str, user_roles: Iterable[Iterable[str]
 
 def limit_login(cur, login: str, statement_timeout: str) -> None:
     """Statement time, memory and temporary-file limits, fixed per login."""
-    sql = _sql()
     for name, value in {"statement_timeout": statement_timeout, **READER_LIMITS}.items():
         cur.execute(sql.SQL("alter role {} set {} = {}").format(
             sql.Identifier(login), sql.Identifier(name), sql.Literal(value)))
@@ -186,7 +178,6 @@ def apply_policies(cur, schema: str, base_reader: str, source: Path = SUPERSET_D
     what the disclosure audit inspects) may SELECT every mart but has no policy, so it reads
     no rows. The relations Superset publishes get SELECT and one policy per scope login.
     """
-    sql = _sql()
     rules = load_rules(source)
     published = {table for published_schema, table in published_relations(source)
                  if published_schema == "marts"}
@@ -219,7 +210,6 @@ def create_viewer_function(cur, schema: str, logins: list[tuple[str, frozenset[s
     """`<schema>.viewer_municipality_codes()`: the municipality codes of the login running the
     query (e.g. to mark the user's own municipality in a chart). Plain SQL over `current_user`,
     no table and no SECURITY DEFINER: it tells a login nothing but its own scope."""
-    sql = _sql()
     cases = [
         sql.SQL("when {} then {}").format(sql.Literal(login), sql.Literal(codes))
         for login, roles in logins

@@ -17,7 +17,7 @@ import typer
 import yaml
 
 from straatkubus import cluster
-from straatkubus.settings import REPO, Settings
+from straatkubus.settings import REPO, SYSTEM_ENV, Settings
 
 app = typer.Typer(help="Straatkubus Parkstad: deliveries → warehouse → dbt → Superset.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -274,10 +274,6 @@ def audit(examples: int = typer.Option(10, help="Examples shown per broken rule"
     typer.echo(report.render())
     if not report.passed:
         _fail(f"disclosure audit failed: {report.finding_count} finding(s)")
-
-
-# dbt starts with these of the caller's variables only (no pseudonym key, nothing else set).
-SYSTEM_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
 
 
 def dbt_env(settings: Settings, extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# The only variables of the caller's environment that reach Superset and dbt: no pseudonym
+# key, no warehouse owner password, nothing else a deployment happens to have set.
+SYSTEM_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
 REFERENCE_DATA_DIR = REPO / "data" / "reference"  # CBS and PDOK figures and boundaries
 
 # The seven Parkstad municipalities with their CBS codes.

@@ -37,7 +37,7 @@ import yaml
 from psycopg2 import sql
 
 from straatkubus import access
-from straatkubus.settings import REPO, Settings
+from straatkubus.settings import REPO, SYSTEM_ENV, Settings
 
 SUPERSET_DIR = REPO / "superset"
 ASSETS_DIR = SUPERSET_DIR / "assets"
@@ -85,11 +85,6 @@ def _pid_file(settings: Settings) -> Path:
 
 def _log_file(settings: Settings) -> Path:
     return settings.superset_home / "superset.log"
-
-
-# The only variables of the caller's environment that reach Superset: no pseudonym key, no
-# warehouse owner password, nothing else a deployment happens to have set.
-SYSTEM_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
 
 
 def _redis_socket(settings: Settings) -> Path:
