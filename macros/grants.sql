@@ -1,5 +1,5 @@
 {#- Superset's readers may use nothing but the published marts: USAGE on `marts` is granted
-    when a build is published (straatkubus/access.py), never on the shadow being built. -#}
+    when a build is published (straatkubus/warehouse/access.py), never on the shadow being built. -#}
 {% macro revoke_reader_schemas() -%}
     {% if execute %}
         revoke all on schema staging, intermediate, reference

@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 import yaml
 
-from straatkubus import cluster
+from straatkubus.warehouse import cluster
 from straatkubus.settings import REPO, SYSTEM_ENV, Settings
 
 app = typer.Typer(help="Straatkubus Parkstad: deliveries → warehouse → dbt → Superset.",
@@ -102,7 +102,7 @@ def generate(
     month: str = typer.Option(None, help="Only the monthly event sources of this month, e.g. 2025-01"),
 ) -> None:
     """Generate synthetic deliveries of every source for all municipalities and partners."""
-    from straatkubus.generate import generate as run
+    from straatkubus.synth.generate import generate as run
 
     try:
         if "-" in years:
@@ -127,7 +127,7 @@ def generate(
 @app.command()
 def contracts(write: bool = typer.Option(False, help="Write docs/deliveries.md")) -> None:
     """Print the delivery contracts (Markdown), or write them to docs/deliveries.md."""
-    from straatkubus.contracts import markdown
+    from straatkubus.ingest.contracts import markdown
 
     if write:
         (REPO / "docs").mkdir(exist_ok=True)
@@ -141,10 +141,10 @@ def contracts(write: bool = typer.Option(False, help="Write docs/deliveries.md")
 def validate(path: Path = typer.Argument(..., help="A delivery file or a folder of them")) -> None:
     """Check deliveries without loading them: contract rules per row, then the Great
     Expectations suites; exit 1 if any delivery would be refused."""
-    from straatkubus.bsn import check_key
-    from straatkubus.intake import DeliveryRefused, read_delivery, scope
-    from straatkubus.load import delivery_files, limits
-    from straatkubus.validate import ValidationFailed, build_data_docs, validate_intake
+    from straatkubus.ingest.bsn import check_key
+    from straatkubus.ingest.intake import DeliveryRefused, read_delivery, scope
+    from straatkubus.ingest.load import delivery_files, limits
+    from straatkubus.ingest.validate import ValidationFailed, build_data_docs, validate_intake
 
     settings = Settings.from_env()
     check_key(settings.pseudonym_key)
@@ -178,7 +178,7 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
     delivery whose row count is far from the one it replaces (or the previous period's) is
     held. Exit 1 if any delivery was refused or held (the others are still loaded). Then
     removes quarantined rows and validation results older than the retention period."""
-    from straatkubus.load import delivery_files, load_files, load_reference
+    from straatkubus.ingest.load import delivery_files, load_files, load_reference
 
     settings = Settings.from_env()
     files = delivery_files(path)
@@ -206,8 +206,8 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
 
 def _retain(settings: Settings, started: datetime) -> None:
     """Apply the retention period, then render this run's validation results."""
-    from straatkubus.load import prune_quarantine
-    from straatkubus.validate import build_data_docs, prune_validation_results
+    from straatkubus.ingest.load import prune_quarantine
+    from straatkubus.ingest.validate import build_data_docs, prune_validation_results
 
     days = settings.retention_days
     rows = prune_quarantine(settings, days)
@@ -238,7 +238,8 @@ def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
     deliveries are new, for the years they concern; the marts are built out of Superset's
     sight, audited, and only then published. Then empty Superset's result cache, and say
     which register deliveries a year waits for before it is built for a municipality."""
-    from straatkubus import builds, superset
+    from straatkubus.warehouse import builds
+    from straatkubus.publish import superset
 
     settings = Settings.from_env()
     with one_at_a_time(settings, "build"):
@@ -264,8 +265,8 @@ def audit(examples: int = typer.Option(10, help="Examples shown per broken rule"
     """Disclosure audit of everything Superset's database user can read: published counts
     below their thresholds, small numbers derivable by differencing, relations it cannot
     check. Exit 1 on any finding."""
-    from straatkubus.audit import AuditError
-    from straatkubus.audit import audit as run
+    from straatkubus.publish.audit import AuditError
+    from straatkubus.publish.audit import audit as run
 
     try:
         report = run(Settings.from_env(), max_examples=examples)
@@ -290,7 +291,7 @@ def _dbt(settings: Settings, *args: str, env: dict[str, str] | None = None) -> N
     command = [str(dbt), *args, "--project-dir", str(REPO), "--profiles-dir",
                str(REPO / "profiles")]
     if subprocess.run(command, env=env, cwd=REPO).returncode != 0:
-        from straatkubus.builds import BuildRefused
+        from straatkubus.warehouse.builds import BuildRefused
 
         raise BuildRefused(f"dbt {args[0]} failed: nothing was published, Superset reads the marts "
                            "as they were")
@@ -318,7 +319,7 @@ def bench(inhabitants: int = typer.Option(1_000_000, help="Inhabitants for the t
 @superset_app.command("up")
 def superset_up() -> None:
     """Start Superset (metadata database in the local cluster) on 127.0.0.1."""
-    from straatkubus import superset
+    from straatkubus.publish import superset
 
     superset.start(Settings.from_env())
 
@@ -328,7 +329,7 @@ def superset_deploy(
     source: Path = typer.Option(REPO / "superset", "--from", help="Folder with assets/, roles.yaml, rls.yaml"),
 ) -> None:
     """Import datasets, charts and dashboards; apply roles, row-level security and demo users."""
-    from straatkubus import superset
+    from straatkubus.publish import superset
 
     superset.deploy(Settings.from_env(), source)
 
@@ -336,7 +337,7 @@ def superset_deploy(
 @superset_app.command("export")
 def superset_export(target: Path = typer.Argument(..., help="Folder to write (deployable with --from)")) -> None:
     """Export the running Superset's assets, roles and row-level security as code."""
-    from straatkubus import superset
+    from straatkubus.publish import superset
 
     superset.export(Settings.from_env(), target)
 
@@ -344,7 +345,7 @@ def superset_export(target: Path = typer.Argument(..., help="Folder to write (de
 @superset_app.command("down")
 def superset_down() -> None:
     """Stop Superset."""
-    from straatkubus import superset
+    from straatkubus.publish import superset
 
     stopped = superset.stop(Settings.from_env())
     typer.echo("Superset stopped" if stopped else "Superset was not running")
@@ -386,9 +387,9 @@ def down() -> None:
 
 def main() -> None:
     """Entry point: known failures end with their message and exit 1, not a traceback."""
-    from straatkubus.cluster import ClusterError
-    from straatkubus.intake import DeliveryRefused
-    from straatkubus.superset import SupersetError
+    from straatkubus.warehouse.cluster import ClusterError
+    from straatkubus.ingest.intake import DeliveryRefused
+    from straatkubus.publish.superset import SupersetError
 
     try:
         app()

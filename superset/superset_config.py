@@ -1,10 +1,10 @@
 """Superset configuration for Straatkubus Parkstad (read through SUPERSET_CONFIG_PATH).
 
-Secrets and the metadata database come from the environment that `straatkubus.superset`
+Secrets and the metadata database come from the environment that `straatkubus.publish.superset`
 sets for the Superset process; nothing secret lives in this file.
 
 Environment (Superset starts with exactly these and a few system variables, see
-`straatkubus.superset.superset_env`; the pseudonym key is never among them):
+`straatkubus.publish.superset.superset_env`; the pseudonym key is never among them):
   SUPERSET_SECRET_KEY            required; signs sessions and encrypts stored DB passwords
   SUPERSET_METADATA_URI          required; Superset's own metadata database
   STRAATKUBUS_READER_USER        required; the warehouse login in the database's URI
@@ -30,10 +30,10 @@ from flask_login import current_user, logout_user
 from superset.errors import SupersetErrorType
 from superset.security import SupersetSecurityManager
 
-# The scope logic is shared with the deploy (straatkubus/access.py: stdlib and PyYAML only).
+# The scope logic is shared with the deploy (straatkubus/warehouse/access.py: stdlib and PyYAML only).
 # Appended, not prepended: the repository's own `superset/` folder must not shadow Superset.
 sys.path.append(str(Path(__file__).resolve().parent.parent))
-from straatkubus import access  # noqa: E402
+from straatkubus.warehouse import access  # noqa: E402
 
 
 def _required(name: str) -> str:

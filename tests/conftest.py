@@ -29,7 +29,7 @@ TEST_ENV = {
 }
 os.environ.update(TEST_ENV)  # before any Settings is read
 
-from straatkubus import cluster  # noqa: E402
+from straatkubus.warehouse import cluster  # noqa: E402
 from straatkubus.settings import Settings  # noqa: E402
 
 TEST_SCALE = 0.15  # about 38 thousand inhabitants: every municipality, quick to build
@@ -76,7 +76,7 @@ def warehouse(postgres: Settings) -> Settings:
 @pytest.fixture(scope="session")
 def superset_stack(warehouse: Settings):
     """A real Superset on 127.0.0.1 with dashboards, roles, RLS and demo users deployed."""
-    from straatkubus import superset
+    from straatkubus.publish import superset
 
     cluster.drop_database(warehouse, warehouse.superset_database)
     cluster.ensure_databases(warehouse)

@@ -16,8 +16,8 @@ import psycopg2
 import pytest
 from conftest import run_cli
 
-from straatkubus import cluster
-from straatkubus.audit import AuditReport, audit
+from straatkubus.warehouse import cluster
+from straatkubus.publish.audit import AuditReport, audit
 from straatkubus.settings import Settings
 
 READER = "straatkubus_audit_reader"

@@ -13,8 +13,8 @@ import pytest
 from conftest import TEST_SCALE, TEST_SEED
 from conftest import run_cli as straatkubus
 
-from straatkubus import cluster
-from straatkubus.audit import audit
+from straatkubus.warehouse import cluster
+from straatkubus.publish.audit import audit
 from straatkubus.settings import REPO, Settings
 
 MARTS = ("fct_area_indicators", "fct_area_signals", "fct_border_zone_pc6", "dim_areas", "dim_indicators")

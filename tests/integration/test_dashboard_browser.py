@@ -21,9 +21,9 @@ import psycopg2
 import pytest
 import yaml
 
-from straatkubus import drawtime
+from straatkubus.bench import drawtime
 from straatkubus.bench import map_query_context
-from straatkubus.drawtime import CHROMIUM, CHROMIUM_ARGS
+from straatkubus.bench.drawtime import CHROMIUM, CHROMIUM_ARGS
 from straatkubus.settings import REPO, Settings
 
 pytestmark = pytest.mark.stack

@@ -2,7 +2,7 @@
 exhaust the server or stop it (issue: access enforced inside PostgreSQL).
 
 The oracle is the README's access model as written in test_superset_security.py (`Access`),
-never superset/rls.yaml or straatkubus/access.py, which these tests check.
+never superset/rls.yaml or straatkubus/warehouse/access.py, which these tests check.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import requests
 import test_superset_security as security
 from test_superset_security import CATALOGUE, RLS_COLUMNS, Access, browser_session
 
-from straatkubus import access, builds, superset
+from straatkubus.warehouse import access, builds
+from straatkubus.publish import superset
 from straatkubus.settings import REPO, Settings
 
 pytestmark = pytest.mark.stack

@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 import yaml
 
-from straatkubus import generate
+from straatkubus.synth import generate
 from straatkubus.settings import REPO, Settings
 
 LEVELS = ("pc6", "pc4", "wijk", "gemeente", "regio")
@@ -247,7 +247,7 @@ def test_split_pc6_codes_are_those_the_bag_delivers_from_two_municipalities(ware
 
 
 @pytest.mark.skipif(generate.BORDER_PC6_SHARE == 0,
-                    reason="border PC6 areas are off (straatkubus.generate.BORDER_PC6_SHARE = 0)")
+                    reason="border PC6 areas are off (straatkubus.synth.generate.BORDER_PC6_SHARE = 0)")
 def test_some_pc6_areas_are_split_over_two_municipalities(warehouse):
     parts = query(warehouse, """
         select pc6_code, count(*), bool_and(st_within(st_pointonsurface(area), st_buffer(p.boundary, 1)))

@@ -10,7 +10,7 @@ from conftest import TEST_SCALE, TEST_SEED
 from conftest import run_cli as straatkubus
 from typer.testing import CliRunner
 
-from straatkubus import cluster
+from straatkubus.warehouse import cluster
 from straatkubus.cli import app
 
 # Every model partitioned by year (macros/incremental.sql).
@@ -91,7 +91,7 @@ def test_new_event_months_rebuild_their_years_as_a_full_build_would(own_warehous
 
 def test_a_register_delivery_plans_a_full_build(own_warehouse, tmp_path):
     """(After the test above: the same warehouse.)"""
-    from straatkubus import builds
+    from straatkubus.warehouse import builds
 
     straatkubus("generate", "--scale", str(TEST_SCALE), "--seed", str(TEST_SEED + 1),
                 "--years", "2024", "--out", str(tmp_path))

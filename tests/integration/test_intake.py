@@ -19,9 +19,9 @@ import numpy as np
 import psycopg2
 import pytest
 
-from straatkubus.intake import DeliveryRefused
-from straatkubus.load import LoadResult, load_file, load_files
-from straatkubus.validate import ValidationFailed
+from straatkubus.ingest.intake import DeliveryRefused
+from straatkubus.ingest.load import LoadResult, load_file, load_files
+from straatkubus.ingest.validate import ValidationFailed
 
 BRP_HEADER = ["bsn", "birth_date", "address_id", "household_id", "municipality_code"]
 TENANCY_HEADER = ["tenancy_id", "municipality_code", "postcode", "house_number",

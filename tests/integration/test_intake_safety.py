@@ -18,9 +18,9 @@ import psycopg2
 import pytest
 from test_intake import BRP_HEADER, POLICE_HEADER, query, valid_bsns, write
 
-from straatkubus.bsn import pseudonymise
-from straatkubus.intake import DeliveryRefused
-from straatkubus.load import load_file, load_files
+from straatkubus.ingest.bsn import pseudonymise
+from straatkubus.ingest.intake import DeliveryRefused
+from straatkubus.ingest.load import load_file, load_files
 from straatkubus.settings import REPO
 
 PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump"
@@ -221,7 +221,7 @@ def test_a_pg_dump_and_the_expectations_folder_hold_no_plain_bsn(intake_db, tmp_
 
 
 def test_a_short_or_different_pseudonym_key_is_refused(intake_db, tmp_path):
-    from straatkubus.bsn import key_fingerprint
+    from straatkubus.ingest.bsn import key_fingerprint
 
     first = write(tmp_path, "brp_persons__GM0965__2019.csv", BRP_HEADER,
                   brp_rows(valid_bsns(5, start=36_000_000), "GM0965"))
@@ -288,7 +288,7 @@ def test_quarantined_rows_and_validation_results_are_kept_for_the_retention_peri
     from typer.testing import CliRunner
 
     from straatkubus.cli import app
-    from straatkubus.validate import DATA_DOCS, GX_DIR
+    from straatkubus.ingest.validate import DATA_DOCS, GX_DIR
 
     def quarantined(sender: str) -> int:
         return query(intake_db, "select count(*) from raw.quarantine join raw.deliveries "

@@ -16,7 +16,8 @@ import psycopg2
 import pytest
 import yaml
 
-from straatkubus import cluster, superset
+from straatkubus.warehouse import cluster
+from straatkubus.publish import superset
 from straatkubus.settings import REPO, Settings
 
 pytestmark = pytest.mark.stack

@@ -34,7 +34,7 @@ import pytest
 import requests
 import yaml
 
-from straatkubus import superset
+from straatkubus.publish import superset
 from straatkubus.settings import REPO, Settings
 
 pytestmark = pytest.mark.stack

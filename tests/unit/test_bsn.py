@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from straatkubus.bsn import check_key, holds_bsn, key_fingerprint, mask, pseudonymise
+from straatkubus.ingest.bsn import check_key, holds_bsn, key_fingerprint, mask, pseudonymise
 
 KEY = "k" * 32
 

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from straatkubus import contracts as c
-from straatkubus.bsn import pseudonymise
-from straatkubus.contracts import CONTRACTS, PARTNERS, parse_delivery_name
+from straatkubus.ingest import contracts as c
+from straatkubus.ingest.bsn import pseudonymise
+from straatkubus.ingest.contracts import CONTRACTS, PARTNERS, parse_delivery_name
 from straatkubus.settings import MUNICIPALITIES
 
 
@@ -56,7 +56,7 @@ def test_pseudonym_is_stable_keyed_and_not_the_bsn():
 
 
 def test_the_documented_contracts_are_current():
-    from straatkubus.contracts import markdown
+    from straatkubus.ingest.contracts import markdown
     from straatkubus.settings import REPO
 
     assert (REPO / "docs" / "deliveries.md").read_text() == markdown(), \

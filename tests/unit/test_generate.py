@@ -14,9 +14,9 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from straatkubus import reference
-from straatkubus.bsn import elfproef
-from straatkubus.contracts import (
+from straatkubus.ingest import reference
+from straatkubus.ingest.bsn import elfproef
+from straatkubus.ingest.contracts import (
     BSN,
     CONTRACTS,
     END_DATE,
@@ -28,9 +28,9 @@ from straatkubus.contracts import (
     START_DATE,
     parse_delivery_name,
 )
-from straatkubus.generate import BORDER_ADDRESSES, N_STEMS, PC6_LETTERS, BsnMap, generate
+from straatkubus.synth.generate import BORDER_ADDRESSES, N_STEMS, PC6_LETTERS, BsnMap, generate
 from straatkubus.settings import MUNICIPALITIES, Settings
-from straatkubus.variation import DRIFTS, unpublished_years
+from straatkubus.synth.variation import DRIFTS, unpublished_years
 
 DATA = Settings.from_env().reference_data_dir
 SCALE = 0.15
@@ -218,7 +218,7 @@ def target(field: str, code: str, year: int) -> tuple[float | None, float]:
     """The CBS figure the generator aims at and the relative drift it may have: none where
     CBS published the year (or it lies between two published years), else what three
     standard deviations of the figure's drift give after the years since the nearest
-    published one (straatkubus.variation)."""
+    published one (straatkubus.synth.variation)."""
     history = {y: getattr(reference.municipality_figures(DATA, y, published_only=True)[code], field)
                for y in YEARS}
     value = getattr(reference.municipality_figures(DATA, year)[code], field)

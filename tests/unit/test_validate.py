@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from straatkubus.contracts import CONTRACTS
-from straatkubus.intake import read_delivery, scope
+from straatkubus.ingest.contracts import CONTRACTS
+from straatkubus.ingest.intake import read_delivery, scope
 from straatkubus.settings import Settings
-from straatkubus.validate import (
+from straatkubus.ingest.validate import (
     DATA_DOCS,
     GX_DIR,
     ValidationFailed,

@@ -1,4 +1,4 @@
-"""Synthetic, seeded deliveries for every source and sender (see straatkubus.contracts).
+"""Synthetic, seeded deliveries for every source and sender (see straatkubus.ingest.contracts).
 
 What is written
     For each year: the ten municipal sources per municipality (`<source>__GM0917__2024.csv`)
@@ -29,7 +29,7 @@ Where people live
     generalised boundaries put in another municipality's wijk (see _pc4_parts). PC6 centres
     are uniform inside their part and the addresses stay in it.
 
-Variation without a CBS figure (straatkubus.variation)
+Variation without a CBS figure (straatkubus.synth.variation)
     Rates CBS does not publish per municipality (65+ living alone, single parents, debt
     help and bijstand beyond the CBS-derived volume, informal carers and their hours, rent
     arrears and evictions, mental health care and care costs, public-space reports by
@@ -101,9 +101,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from straatkubus import reference
-from straatkubus.contracts import CONTRACTS, PARTNERS, delivery_filename
-from straatkubus.variation import Variation, drift_factor, drift_unpublished, social_index
+from straatkubus.ingest import reference
+from straatkubus.ingest.contracts import CONTRACTS, PARTNERS, delivery_filename
+from straatkubus.synth.variation import Variation, drift_factor, drift_unpublished, social_index
 
 BASE_YEAR = 2022  # the address stock exists from here on; later years add new builds
 DEFAULT_YEARS = (2022, 2023, 2024)
@@ -363,7 +363,7 @@ class _Unit:
     corporations: list[str]  # partner codes delivering tenancies here
     bsn_offset: int  # first person sequence number of this unit within a year
     wijken: list[reference.Wijk]  # of this tile
-    variation: Variation  # the rates without a CBS figure (straatkubus.variation)
+    variation: Variation  # the rates without a CBS figure (straatkubus.synth.variation)
 
     @property
     def number(self) -> int:
@@ -1215,7 +1215,7 @@ def _woz_targets(data_dir: Path, codes: Iterable[str], years: Iterable[int],
                  seed: int) -> dict[str, dict[int, float]]:
     """Mean WOZ per real municipality and year: CBS where published, else the latest CBS
     figure grown by WOZ_GROWTH (or deflated before the first one) and the municipality's
-    own drift (straatkubus.variation)."""
+    own drift (straatkubus.synth.variation)."""
     years = sorted(set(years))
     candidates = range(min(years[0], 2015), max(years[-1], 2024) + 1)
     published: dict[str, dict[int, float]] = {code: {} for code in codes}

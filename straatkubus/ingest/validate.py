@@ -1,11 +1,11 @@
 """Great Expectations 1.x validation of every delivery, before anything is loaded.
 
 `expectations/` is the GX project folder. Each source's suite is derived from its delivery
-contract (straatkubus.contracts) plus a few delivery-level plausibility checks, and stored
-idempotently (only rewritten when it changes). Intake (straatkubus.intake) quarantines rows
+contract (straatkubus.ingest.contracts) plus a few delivery-level plausibility checks, and stored
+idempotently (only rewritten when it changes). Intake (straatkubus.ingest.intake) quarantines rows
 that break the contract first; the suite then runs strictly on the loadable rows. A failed
 validation raises `ValidationFailed` naming every failing expectation, and the whole
-delivery is refused. BSN columns hold their pseudonym by then (straatkubus.intake), so no
+delivery is refused. BSN columns hold their pseudonym by then (straatkubus.ingest.intake), so no
 BSN reaches a batch, a stored result or Data Docs. Data Docs (HTML) and the stored results
 go to `expectations/uncommitted/` (git-ignored) and are kept equally long
 (`prune_validation_results`).
@@ -23,9 +23,9 @@ from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
-from straatkubus import contracts as c
-from straatkubus.contracts import CONTRACTS
-from straatkubus.intake import PC6_PATTERN, Intake
+from straatkubus.ingest import contracts as c
+from straatkubus.ingest.contracts import CONTRACTS
+from straatkubus.ingest.intake import PC6_PATTERN, Intake
 from straatkubus.settings import REPO
 
 GX_DIR = REPO / "expectations"

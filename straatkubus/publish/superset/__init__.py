@@ -36,7 +36,7 @@ import requests
 import yaml
 from psycopg2 import sql
 
-from straatkubus import access
+from straatkubus.warehouse import access
 from straatkubus.settings import REPO, SYSTEM_ENV, Settings
 
 SUPERSET_DIR = REPO / "superset"
@@ -643,7 +643,7 @@ def apply_users(client: Client, roles: dict[str, int]) -> None:
 
 def apply_database_access(settings: Settings, client: Client, source: Path = SUPERSET_DIR) -> None:
     """One warehouse login per scope of Superset's users, and the policies of rls.yaml on the
-    published marts (straatkubus.access), in one transaction. A user added later in
+    published marts (straatkubus.warehouse.access), in one transaction. A user added later in
     Superset's UI reads nothing until the next deploy creates the login of their scope."""
     users = [[role["name"] for role in user["roles"]] for user in client.list("/api/v1/security/users/")]
     conn = psycopg2.connect(settings.dsn())

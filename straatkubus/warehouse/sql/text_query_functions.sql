@@ -1,5 +1,5 @@
 -- Functions that run SQL given as text, or read a whole relation, schema or database named
--- by an argument: none may be executable by a reader login (straatkubus/access.py).
+-- by an argument: none may be executable by a reader login (straatkubus/warehouse/access.py).
 -- One row per function, its signature as regprocedure text.
 with input_arguments as (
     select

@@ -16,7 +16,7 @@ measures, in one run:
 - the latency of the map's chart-data request through Superset's REST API as a
   municipality user with row-level security, at 1, 10 and 20 concurrent users;
 - the kaart's draw time in Chromium (navigation to the map drawn with its data), per demo
-  user and for the beheerder (`straatkubus.drawtime`).
+  user and for the beheerder (`straatkubus.bench.drawtime`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import psycopg2
 import requests
 import yaml
 
-from straatkubus import cluster
+from straatkubus.warehouse import cluster
 from straatkubus.settings import REPO, Settings
 
 PARKSTAD_INHABITANTS = 256_180
@@ -116,7 +116,7 @@ def fresh_warehouse(settings: Settings) -> None:
 
 def load_folder(settings: Settings, folder: Path) -> tuple[int, int, float]:
     """Load every delivery in `folder`: (rows loaded, rows quarantined, seconds)."""
-    from straatkubus.load import delivery_files, load_files, load_reference
+    from straatkubus.ingest.load import delivery_files, load_files, load_reference
 
     load_reference(settings)
     started = time.perf_counter()
@@ -132,7 +132,7 @@ def load_folder(settings: Settings, folder: Path) -> tuple[int, int, float]:
 def generate_and_load(settings: Settings, inhabitants: int, seed: int,
                       progress: Progress) -> list[Figure]:
     """Generation and load throughput at `inhabitants` (all sources, three years)."""
-    from straatkubus.generate import generate
+    from straatkubus.synth.generate import generate
 
     scale = inhabitants / PARKSTAD_INHABITANTS
     out = settings.state_dir / "deliveries"
@@ -204,7 +204,7 @@ def peak_memory(settings: Settings, root: Callable[[], psutil.Process | None]) -
 def run_build(settings: Settings, full: bool) -> tuple[float, int, dict[str, Any]]:
     """The build `straatkubus build` would run, on the benchmark warehouse: (seconds
     including the planning, peak memory, dbt's run results)."""
-    from straatkubus import builds
+    from straatkubus.warehouse import builds
     from straatkubus.cli import dbt_env
 
     started = time.perf_counter()
@@ -262,7 +262,7 @@ def full_build(settings: Settings, inhabitants: int, progress: Progress) -> Buil
 def incremental_refresh(settings: Settings, inhabitants: int, seed: int,
                         progress: Progress) -> tuple[int, float]:
     """Deliver one new month of events, load it and build again: (rows, seconds)."""
-    from straatkubus.generate import generate
+    from straatkubus.synth.generate import generate
 
     out = settings.state_dir / "deliveries-month"
     shutil.rmtree(out, ignore_errors=True)
@@ -409,7 +409,7 @@ def duckdb_reference(settings: Settings, progress: Progress) -> tuple[float, int
 # --- dashboard latency -------------------------------------------------------------------
 def map_query_context(chart_id_lookup: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
     """The map chart's saved query context with its dataset id filled in."""
-    from straatkubus.superset import ASSETS_DIR
+    from straatkubus.publish.superset import ASSETS_DIR
 
     for path in sorted((ASSETS_DIR / "charts").glob("*.yaml")):
         config = yaml.safe_load(path.read_text())
@@ -424,7 +424,7 @@ def map_query_context(chart_id_lookup: Callable[[str], dict[str, Any]]) -> dict[
 
 
 def municipality_user() -> dict[str, Any]:
-    from straatkubus.superset import SUPERSET_DIR
+    from straatkubus.publish.superset import SUPERSET_DIR
 
     users = yaml.safe_load((SUPERSET_DIR / "demo_users.yaml").read_text())["users"]
     return next(user for user in users if MUNICIPALITY_ROLE in user["roles"])
@@ -483,7 +483,7 @@ def request_latencies(settings: Settings, user: dict[str, Any], query_context: d
 
 def dashboard_latency(settings: Settings, progress: Progress,
                       requests_per_user: int) -> list[Figure]:
-    from straatkubus import superset
+    from straatkubus.publish import superset
 
     progress(f"Superset on {settings.superset_url}: map chart-data latency")
     superset.start(settings)
@@ -521,8 +521,8 @@ def dashboard_latency(settings: Settings, progress: Progress,
 
 def kaart_draw_figures(settings: Settings, progress: Progress, rounds: int) -> list[Figure]:
     """The kaart's draw time in Chromium for every demo user and the beheerder (admin)."""
-    from straatkubus import drawtime
-    from straatkubus.superset import ADMIN_USER, SUPERSET_DIR
+    from straatkubus.bench import drawtime
+    from straatkubus.publish.superset import ADMIN_USER, SUPERSET_DIR
 
     users = yaml.safe_load((SUPERSET_DIR / "demo_users.yaml").read_text())["users"]
     users.append({"username": ADMIN_USER, "password": settings.superset_admin_password})
@@ -620,7 +620,7 @@ def build_figures(builds: list[Build], duckdb_seconds: float, duckdb_rows: int,
 def run(inhabitants: int, seed: int, progress: Progress, scales: tuple[int, ...] = DEFAULT_SCALES,
         requests_per_user: int = 20, notes: list[str] | None = None) -> str:
     """Run every measurement on the benchmark's own cluster; returns the Markdown report."""
-    from straatkubus.generate import generate
+    from straatkubus.synth.generate import generate
 
     settings = bench_settings(max(inhabitants, *scales))
     command = "straatkubus " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "straatkubus bench"

@@ -11,7 +11,7 @@ with a one-line reason. The checks are vectorised (pandas) for speed.
 
 BSNs never leave this module: BSN columns of the loadable rows are replaced by their keyed
 pseudonym, and quarantined lines and reasons hold pseudonyms instead of BSNs (a reason names
-the rule, never the value of a BSN field); see straatkubus.bsn.
+the rule, never the value of a BSN field); see straatkubus.ingest.bsn.
 """
 
 # The message functions passed to _Problems.flag run at once, inside the loop: B023 is moot.
@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from straatkubus import bsn
-from straatkubus import contracts as c
-from straatkubus.contracts import CONTRACTS, PARTNERS, Contract, DeliveryName, parse_delivery_name
+from straatkubus.ingest import bsn
+from straatkubus.ingest import contracts as c
+from straatkubus.ingest.contracts import CONTRACTS, PARTNERS, Contract, DeliveryName, parse_delivery_name
 
 # PostNL never uses these letter pairs in a postcode.
 EXCLUDED_POSTCODE_LETTERS = ("SA", "SD", "SS")
@@ -72,7 +72,7 @@ class Scope:
 
 @cache
 def scope(data_dir: Path, tiles: int) -> Scope:
-    from straatkubus import reference
+    from straatkubus.ingest import reference
 
     return Scope(reference.scope_municipalities(tiles),
                  frozenset(a.pc4 for a in reference.scope_pc4_areas(data_dir, tiles)))

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 import psycopg2
 from psycopg2 import sql
 
-from straatkubus import access
-from straatkubus.contracts import CONTRACTS
+from straatkubus.warehouse import access
+from straatkubus.ingest.contracts import CONTRACTS
 from straatkubus.settings import MUNICIPALITIES, REPO, Settings
 
 BUILDS_DDL = """
@@ -273,7 +273,7 @@ def execute(settings: Settings, plan: BuildPlan,
 
 def audit_and_publish(settings: Settings) -> None:
     """Publish the shadow marts if the disclosure audit finds nothing in them."""
-    from straatkubus.audit import audit
+    from straatkubus.publish.audit import audit
 
     report = audit(settings, schema=SHADOW_SCHEMA)
     if not report.passed:

@@ -30,7 +30,7 @@ from psycopg2 import sql
 
 from straatkubus.settings import MUNICIPALITIES
 
-SUPERSET_DIR = Path(__file__).resolve().parent.parent / "superset"
+SUPERSET_DIR = Path(__file__).resolve().parents[2] / "superset"
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 LOGIN_PREFIX = "reader_"
 ACCESS_SCHEMA = "access"

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg2
 from psycopg2 import sql
 
-from straatkubus import access
+from straatkubus.warehouse import access
 from straatkubus.settings import Settings
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -169,7 +169,7 @@ def ensure_databases(settings: Settings) -> None:
     - Superset's metadata database is owned by its own login (not a superuser);
     - the base reader (`settings.reader_user`) may connect to the warehouse only (PUBLIC's
       default CONNECT is revoked on every database of the cluster); what it may read is
-      granted by dbt and the publish step (`straatkubus.access`);
+      granted by dbt and the publish step (`straatkubus.warehouse.access`);
     - in the warehouse, functions that run SQL given as text are closed to PUBLIC.
     """
     conn = psycopg2.connect(settings.dsn(database="postgres"))

@@ -1,7 +1,7 @@
 """Loading deliveries into the `raw` schema: whole, once, and atomically.
 
-Each delivery file is read and checked (straatkubus.intake), validated with its Great
-Expectations suite (straatkubus.validate), then loaded in one transaction: its rows go
+Each delivery file is read and checked (straatkubus.ingest.intake), validated with its Great
+Expectations suite (straatkubus.ingest.validate), then loaded in one transaction: its rows go
 straight into the raw table with COPY (invisible to others until the commit), the manifest
 `raw.deliveries` records it (sender, source, period, sha256, counts, outcome), and a
 correction for the same source, sender and period replaces the previous one.
@@ -9,7 +9,7 @@ Loading the same file again changes nothing. Rows that break the contract go to
 `raw.quarantine` with their reason and original line (BSNs in it pseudonymised), so that rows
 in = loaded + quarantined; a correction removes the quarantined rows of the delivery it
 replaces, and `prune` those older than the retention period. BSNs are replaced by a keyed
-HMAC before anything is written (straatkubus.bsn), and a load under another key than the
+HMAC before anything is written (straatkubus.ingest.bsn), and a load under another key than the
 current deliveries' (its fingerprint is in the manifest) is refused. A refused delivery is
 recorded in the manifest with its reason, and nothing of it is loaded. A delivery whose row
 count is far from that of the delivery it replaces, or of the previous period, is held:
@@ -39,9 +39,9 @@ import pandas as pd
 import psycopg2
 from psycopg2 import sql
 
-from straatkubus import bsn
-from straatkubus.contracts import CONTRACTS, parse_delivery_name
-from straatkubus.intake import DeliveryRefused, Intake, Limits, read_delivery, scope
+from straatkubus.ingest import bsn
+from straatkubus.ingest.contracts import CONTRACTS, parse_delivery_name
+from straatkubus.ingest.intake import DeliveryRefused, Intake, Limits, read_delivery, scope
 from straatkubus.settings import Settings
 
 MANIFEST_DDL = """
@@ -200,7 +200,7 @@ def prepare(settings: Settings, path: Path,
             current: dict[tuple[str, str, str], str]) -> Prepared:
     """Read, check, pseudonymise and validate a delivery: the work that needs no database.
     A delivery whose checksum is `current` already is not read again."""
-    from straatkubus.validate import ValidationFailed, validate_intake
+    from straatkubus.ingest.validate import ValidationFailed, validate_intake
 
     name = parse_delivery_name(path)
     try:
@@ -327,7 +327,7 @@ def load_files(settings: Settings, paths: list[Path], workers: int | None = None
     """Load deliveries in order, each as `load_file` does, with their reading and validation
     (most of the time, all CPU) done ahead in worker processes; yields each delivery's result,
     or the refusal (or hold) that was recorded for it."""
-    from straatkubus.validate import ValidationFailed, ensure_suites
+    from straatkubus.ingest.validate import ValidationFailed, ensure_suites
 
     bsn.check_key(settings.pseudonym_key)
     workers = max(min(workers or os.cpu_count() or 1, len(paths)), 1)
@@ -379,7 +379,7 @@ def prune_quarantine(settings: Settings, days: int) -> int:
 
 def load_reference(settings: Settings) -> int:
     """(Re)load the CBS reference tables from data/reference into raw, atomically."""
-    from straatkubus.reference import load_reference_tables
+    from straatkubus.ingest.reference import load_reference_tables
 
     conn = psycopg2.connect(settings.dsn())
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from straatkubus.settings import MUNICIPALITIES
 
-# Column roles: checks beyond type, bounds and value set (see straatkubus.load).
+# Column roles: checks beyond type, bounds and value set (see straatkubus.ingest.load).
 BSN = "bsn"  # a burgerservicenummer: must pass the elfproef, replaced by a keyed HMAC at intake
 POSTCODE = "postcode"  # normalised (" 6411 ab" -> "6411AB"), must be a Parkstad postcode
 MUNICIPALITY = "municipality"  # must be the sender, or a municipality the partner declared
@@ -419,7 +419,7 @@ def markdown() -> str:
     lines = [
         "# Delivery contracts",
         "",
-        "Generated from `straatkubus/contracts.py` by `straatkubus contracts`; a test keeps "
+        "Generated from `straatkubus/ingest/contracts.py` by `straatkubus contracts`; a test keeps "
         "it current.",
         "",
         "Every delivery is a CSV file named `<source>__<sender>__<period>.csv`, e.g. "

@@ -1,0 +1,1 @@
+"""Deliveries in: contracts, intake (pseudonymise, read, refuse), validation, loading, reference data."""

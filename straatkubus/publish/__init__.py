@@ -1,0 +1,1 @@
+"""What leaves the warehouse: the disclosure audit and the Superset deployment."""

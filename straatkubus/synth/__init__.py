@@ -1,0 +1,1 @@
+"""Synthetic deliveries for Parkstad, seeded and at any scale."""

@@ -1,0 +1,1 @@
+"""The PostgreSQL warehouse: the local cluster, reader logins and policies, and dbt builds."""
