@@ -1,0 +1,1 @@
+select t.*, {published} as is_published from {table} as t

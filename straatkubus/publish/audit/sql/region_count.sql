@@ -1,0 +1,1 @@
+select count(*) from audit_areas where area_level = 'regio'

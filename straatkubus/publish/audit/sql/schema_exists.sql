@@ -1,0 +1,1 @@
+select 1 from pg_namespace where nspname = %(schema)s

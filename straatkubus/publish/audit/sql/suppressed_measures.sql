@@ -1,0 +1,1 @@
+select count(*), {aggregates} from ({state}) as rows where not is_published

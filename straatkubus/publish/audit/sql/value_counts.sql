@@ -1,0 +1,1 @@
+select count(*), count(value) from audit_value_state
