@@ -46,7 +46,9 @@ def check_measures(session: Session, relation: Relation, state: sql.Composable,
     if not measures:
         return
     aggregates = sql.SQL(", ").join(
-        sql.SQL("count({c}), count(distinct {c})").format(c=sql.Identifier(name))
+        sql.SQL("count({c}) as {shown}, count(distinct {c}) as {distinct}").format(
+            c=sql.Identifier(name), shown=sql.Identifier(f"shown_{name}"),
+            distinct=sql.Identifier(f"distinct_{name}"))
         for name in measures)
     (suppressed, *counts), = session.rows(
         compose("suppressed_measures", aggregates=aggregates, state=state))

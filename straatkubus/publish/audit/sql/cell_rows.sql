@@ -11,8 +11,10 @@ select
     c.suppression_reason,
     case
         when a.area_id is null or i.indicator_id is null or p.period_key is null
-            then concat_ws(' ', c.area_level, c.area_code,
-                nullif(c.municipality_key, ''), c.period_code, c.indicator_code)
+            then concat_ws(
+                ' ', c.area_level, c.area_code,
+                nullif(c.municipality_key, ''), c.period_code, c.indicator_code
+            )
     end as unknown_key
 from audit_cells as c
 left join audit_areas as a

@@ -1,1 +1,5 @@
-select t.*, {published} as is_published from {table} as t
+select
+    -- the relation's columns, whatever they are
+    t.*,  -- noqa: AM04
+    {published} as is_published
+from {table} as t

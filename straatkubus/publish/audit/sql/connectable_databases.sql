@@ -1,4 +1,7 @@
-select datname, datistemplate from pg_database
+select
+    datname,
+    datistemplate
+from pg_database
 where
     datallowconn and datname <> current_database()
     and has_database_privilege(%(reader)s, oid, 'CONNECT')

@@ -1,22 +1,34 @@
 create temp table audit_edges on commit drop as
-select c.level_no * 10 + p.level_no as relation_id, c.area_id as child_id, p.area_id as parent_id
+select
+    c.level_no * 10 + p.level_no as relation_id,
+    c.area_id as child_id,
+    p.area_id as parent_id
 from audit_areas as c
 inner join audit_areas as p
     on c.pc4_code = p.area_code and c.municipality_key = p.municipality_key
 where c.area_level = 'pc6' and p.area_level = 'pc4'
 union all
-select c.level_no * 10 + p.level_no, c.area_id, p.area_id
+select
+    c.level_no * 10 + p.level_no as relation_id,
+    c.area_id as child_id,
+    p.area_id as parent_id
 from audit_areas as c
 inner join audit_areas as p
     on c.wijk_code = p.area_code and c.municipality_key = p.municipality_key
 where c.area_level = 'pc6' and p.area_level = 'wijk'
 union all
-select c.level_no * 10 + p.level_no, c.area_id, p.area_id
+select
+    c.level_no * 10 + p.level_no as relation_id,
+    c.area_id as child_id,
+    p.area_id as parent_id
 from audit_areas as c
 inner join audit_areas as p on c.municipality_key = p.municipality_key
 where c.area_level in ('pc4', 'wijk') and p.area_level = 'gemeente'
 union all
-select c.level_no * 10 + p.level_no, c.area_id, p.area_id
+select
+    c.level_no * 10 + p.level_no as relation_id,
+    c.area_id as child_id,
+    p.area_id as parent_id
 from audit_areas as c
 cross join audit_areas as p
 where

@@ -1,10 +1,12 @@
 create temp table audit_periods on commit drop as
-select years.year::text as period_code, years.year * 100 as period_key
+select
+    years.year::text as period_code,
+    years.year * 100 as period_key
 from generate_series(1900, 2199) as years (year)
 union all
 select
-    years.year || '-' || lpad(months.month::text, 2, '0'),
-    years.year * 100 + months.month
+    years.year || '-' || lpad(months.month::text, 2, '0') as period_code,
+    years.year * 100 + months.month as period_key
 from generate_series(1900, 2199) as years (year)
 cross join generate_series(1, 12) as months (month);
 analyze audit_periods;

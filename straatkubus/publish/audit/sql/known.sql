@@ -23,9 +23,9 @@ from (
     union all
     select
         c.area_id,
-        c.period_key / 100 * 100,
-        i.denominator_quantity_id,
-        c.denominator::float8,
+        c.period_key / 100 * 100 as period_key,
+        i.denominator_quantity_id as quantity_id,
+        c.denominator::float8 as amount,
         c.indicator_id
     from audit_cell_rows as c
     inner join audit_indicators as i on c.indicator_id = i.indicator_id
@@ -37,13 +37,25 @@ group by 1, 2, 3;
 analyze audit_known;
 
 create temp table audit_amounts on commit drop as
-select a.level_no, a.pc4_id, a.wijk_id, x.*
+select
+    a.level_no,
+    a.pc4_id,
+    a.wijk_id,
+    x.*
 from (
-    select k.area_id, k.period_key, m.measure_id, k.max_amount as amount
+    select
+        k.area_id,
+        k.period_key,
+        m.measure_id,
+        k.max_amount as amount
     from audit_known as k
     inner join audit_measures as m on k.quantity_id = m.measure_id
     union all
-    select n.area_id, n.period_key, p.measure_id, d.max_amount - n.max_amount
+    select
+        n.area_id,
+        n.period_key,
+        p.measure_id,
+        d.max_amount - n.max_amount as amount
     from audit_share_pairs as p
     inner join audit_known as n on p.numerator_quantity_id = n.quantity_id
     inner join audit_known as d

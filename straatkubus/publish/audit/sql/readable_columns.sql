@@ -1,4 +1,7 @@
-select a.attrelid, a.attname, t.typcategory
+select
+    a.attrelid,
+    a.attname,
+    t.typcategory
 from pg_attribute as a
 inner join pg_type as t on a.atttypid = t.oid
 where

@@ -23,6 +23,7 @@ with suppressed as (
     order by
         c.relation_id, c.indicator_id, c.suppression_reason, c.area_id, c.period_key
 )
+
 select
     'reason_reveals_side' as rule,
     r.relation_name as relation,
@@ -30,7 +31,7 @@ select
     '' as period,
     i.indicator_code || ': ' || count(*) || ' reasons: ' || string_agg(
         '"' || s.suppression_reason || '" (e.g. ' || a.label || ' '
-            || pg_temp.audit_period(s.period_key) || ')',
+        || pg_temp.audit_period(s.period_key) || ')',
         '; ' order by s.suppression_reason
     ) as detail,
     r.relation_name || i.indicator_code as sort_key

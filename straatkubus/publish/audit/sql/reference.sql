@@ -8,11 +8,13 @@ select distinct on (indicator_code)
     coalesce(rounding_base, 0)::numeric as rounding_base,
     numerator_quantity_code::text,
     denominator_quantity_code::text,
-    coalesce(group_quantity_code, denominator_quantity_code, numerator_quantity_code)::text
+    coalesce(
+        group_quantity_code, denominator_quantity_code, numerator_quantity_code
+    )::text
         as group_quantity_code,
     coalesce(is_share, false) as is_share,
     coalesce(is_event, false) as is_event,
-    unit is not distinct from 'euro' as is_amount
+    (unit is not distinct from 'euro') as is_amount
 from marts.dim_indicators
 order by indicator_code;
 
@@ -31,13 +33,28 @@ with uses as (
         min_cell_size
     from audit_indicators
     union all
-    select denominator_quantity_code, true, false, 0, null, null, min_cell_size
+    select
+        denominator_quantity_code as quantity_code,
+        true as is_count,
+        false as is_event,
+        0 as rounding_base,
+        null as count_threshold,
+        null as group_threshold,
+        min_cell_size
     from audit_indicators
     where denominator_quantity_code is not null
     union all
-    select group_quantity_code, true, false, null, null, min_denominator, min_cell_size
+    select
+        group_quantity_code as quantity_code,
+        true as is_count,
+        false as is_event,
+        null as rounding_base,
+        null as count_threshold,
+        min_denominator as group_threshold,
+        min_cell_size
     from audit_indicators
 )
+
 select
     (row_number() over (order by quantity_code))::integer as quantity_id,
     quantity_code,
@@ -53,12 +70,12 @@ where quantity_code is not null
 group by quantity_code;
 
 alter table audit_indicators
-    add column numerator_quantity_id integer,
-    add column denominator_quantity_id integer,
-    add column group_quantity_id integer,
-    add column numerator_is_event boolean,
-    add column group_is_event boolean,
-    add column count_threshold numeric;
+add column numerator_quantity_id integer,
+add column denominator_quantity_id integer,
+add column group_quantity_id integer,
+add column numerator_is_event boolean,
+add column group_is_event boolean,
+add column count_threshold numeric;
 update audit_indicators as i
 set
     numerator_quantity_id = n.quantity_id,
@@ -93,7 +110,10 @@ from (
     inner join audit_quantities as n on i.numerator_quantity_id = n.quantity_id
     inner join audit_quantities as d on i.denominator_quantity_id = d.quantity_id
     where i.is_share and not n.is_rounded and not d.is_rounded
-    group by 1, 2, 3
+    group by
+        i.denominator_quantity_code || ' - ' || i.numerator_quantity_code,
+        i.numerator_quantity_id,
+        i.denominator_quantity_id
 ) as i;
 
 -- What differencing works on: unrounded counts and the complements of shares.
@@ -107,7 +127,12 @@ select
 from audit_quantities
 where is_count and not is_rounded
 union all
-select measure_id, measure_code, true, false, threshold
+select
+    measure_id,
+    measure_code,
+    true as is_complement,
+    false as is_event,
+    threshold
 from audit_share_pairs;
 
 create temp table audit_areas on commit drop as
@@ -131,4 +156,5 @@ from (
     from marts.dim_areas
 ) as areas
 order by area_level, area_code, municipality_key;
-analyze audit_indicators, audit_quantities, audit_share_pairs, audit_measures, audit_areas;
+analyze audit_indicators, audit_quantities, audit_share_pairs;
+analyze audit_measures, audit_areas;

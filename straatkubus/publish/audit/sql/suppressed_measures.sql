@@ -1,1 +1,5 @@
-select count(*), {aggregates} from ({state}) as rows where not is_published
+select
+    count(*) as suppressed_count,
+    {aggregates}
+from ({state}) as relation_rows
+where not is_published

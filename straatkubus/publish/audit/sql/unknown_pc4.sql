@@ -4,7 +4,7 @@ select
     c.label as area,
     '' as period,
     'its PC4 ' || coalesce(c.pc4_code, '(none)') || ' is not in marts.dim_areas: '
-        || 'its figures are left out of the sums of its parents' as detail,
+    || 'its figures are left out of the sums of its parents' as detail,
     c.label as sort_key
 from audit_areas as c
 where

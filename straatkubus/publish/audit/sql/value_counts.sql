@@ -1,1 +1,4 @@
-select count(*), count(value) from audit_value_state
+select
+    count(*) as row_count,
+    count(value) as value_count
+from audit_value_state

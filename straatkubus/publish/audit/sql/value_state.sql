@@ -6,8 +6,10 @@ select
     i.indicator_id,
     case
         when a.area_id is null or p.period_key is null or i.indicator_id is null
-            then concat_ws(' ', t.area_level, t.area_code, t.municipality_code,
-                t.period_code, t.indicator_code)
+            then concat_ws(
+                ' ', t.area_level, t.area_code, t.municipality_code,
+                t.period_code, t.indicator_code
+            )
     end as unknown_key,
     t.value::numeric as value,
     {measures}

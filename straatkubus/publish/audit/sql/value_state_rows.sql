@@ -1,1 +1,3 @@
-select * from audit_value_state
+-- the keys, the value and the value table's other measures
+select *  -- noqa: AM04
+from audit_value_state
