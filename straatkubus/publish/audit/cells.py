@@ -54,6 +54,8 @@ def prepare_cells(session: Session, cells: list[Relation]) -> None:
 
 def check_cell_tables(session: Session, cells: list[Relation],
                       summaries: dict[tuple[str, str], RelationSummary]) -> None:
+    """Every rule on the cells, one query each over all cell tables; then each table's
+    other columns."""
     for relation in cells:
         summaries[relation.key].rows, summaries[relation.key].checked = session.rows(
             query("cell_counts"), {"relation_id": session.cell_ids[relation.key]})[0]
@@ -69,7 +71,9 @@ def check_cell_tables(session: Session, cells: list[Relation],
     for relation in cells:
         published = session.published[relation.key]
         state = compose("cell_table_state", published=published, table=relation.ident)
-        check_measures(session, relation, state, lambda column, published=published, relation=relation:
-                       compose("cell_table_labels", column=column, published=published,
-                               table=relation.ident))
+
+        def labelled(column: sql.Composable, published=published, table=relation.ident):
+            return compose("cell_table_labels", column=column, published=published, table=table)
+
+        check_measures(session, relation, state, labelled)
         check_attributes(session, relation)

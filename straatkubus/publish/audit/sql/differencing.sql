@@ -1,3 +1,5 @@
+-- Parent minus its published children, per relation and period; a year minus its
+-- published months. Children (months) not published contribute nothing.
 with direct_sums as (
     -- PC6 parts in their PC4 part and, when wholly inside one, their wijk: one pass
     select

@@ -1,3 +1,5 @@
+-- child -> parent, per relation, as marts.dim_areas defines them. PC6 -> gemeente and
+-- PC6 -> regio go through the PC4 a PC6 part lies in (see differencing.sql).
 create temp table audit_edges on commit drop as
 select
     c.level_no * 10 + p.level_no as relation_id,

@@ -1,3 +1,5 @@
+-- Keys are turned into integers once (area_id, period_key = year * 100 + month,
+-- indicator_id, quantity_id) so that every join and aggregate works on integers.
 create temp table audit_periods on commit drop as
 select
     years.year::text as period_code,

@@ -1,3 +1,6 @@
+-- What a reader knows: every published quantity per area and period. A non-event
+-- quantity in a monthly cell (its denominator) is the year's. Amounts as float8:
+-- exact for counts, and far cheaper to aggregate than numeric.
 create temp table audit_known on commit drop as
 select
     u.area_id,

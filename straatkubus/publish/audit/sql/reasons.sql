@@ -1,3 +1,6 @@
+-- A share's suppressed cells whose group is published: one reason for all of them,
+-- or the reason tells whether few have or few lack the characteristic (or that none
+-- is small).
 with suppressed as (
     select distinct on (c.relation_id, c.indicator_id, c.suppression_reason)
         c.relation_id,
