@@ -38,9 +38,9 @@ from dataclasses import dataclass
 import psycopg2
 from psycopg2 import sql
 
-from straatkubus.warehouse import access
 from straatkubus.ingest.contracts import CONTRACTS
 from straatkubus.settings import MUNICIPALITIES, REPO, Settings
+from straatkubus.warehouse import access
 
 BUILDS_DDL = """
 create schema if not exists raw;
