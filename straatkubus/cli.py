@@ -241,7 +241,8 @@ def _progress(results: Iterator[Loaded], files: list[Path], verb: str) -> Iterat
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    console = Console(stderr=True)
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(f"{verb} {files[0].name}" if files else verb, total=len(files))
         for number, result in enumerate(results, start=1):
             following = f"{verb} {files[number].name}" if number < len(files) else verb
