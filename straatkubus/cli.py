@@ -216,7 +216,7 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
         refused = 0
         totals = [0, 0, 0]
         results = load_files(settings, files, accept_volume_change=accept_volume_change)
-        for number, result in enumerate(_progress(results, files, "loading"), start=1):
+        for number, result in enumerate(_progress(results, files), start=1):
             if isinstance(result, Exception):
                 typer.secho(f"[{number}/{len(files)}] {result}", fg=typer.colors.RED, err=True)
                 refused += 1
@@ -234,7 +234,7 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
 Loaded = TypeVar("Loaded")
 
 
-def _progress(results: Iterator[Loaded], files: list[Path], verb: str) -> Iterator[Loaded]:
+def _progress(results: Iterator[Loaded], files: list[Path]) -> Iterator[Loaded]:
     """`results`, one per file, with a progress bar on the terminal (on stderr, below the
     lines printed meanwhile; nothing when stderr is not a terminal)."""
     from rich.console import Console
@@ -243,9 +243,9 @@ def _progress(results: Iterator[Loaded], files: list[Path], verb: str) -> Iterat
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     console = Console(stderr=True)
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task(f"{verb} {files[0].name}" if files else verb, total=len(files))
+        task = bar.add_task(f"loading {files[0].name}" if files else "loading", total=len(files))
         for number, result in enumerate(results, start=1):
-            following = f"{verb} {files[number].name}" if number < len(files) else verb
+            following = f"loading {files[number].name}" if number < len(files) else "loading"
             bar.update(task, completed=number, description=following)
             yield result
 
@@ -356,13 +356,15 @@ def docs(port: int = typer.Option(None, help="Port to serve on (default: STRAATK
     of its relations) and serve them on 127.0.0.1 until Ctrl-C."""
     settings = Settings.from_env()
     port = port or settings.docs_port
-    for args in (("docs", "generate"),
-                 ("docs", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-browser")):
-        if args[1] == "serve":
-            _step(f"dbt docs on http://127.0.0.1:{port} (Ctrl-C stops them)")
-        code = run_dbt(settings, *args)
-        if code != 0:
-            _fail(f"dbt {' '.join(args)} failed", code)
+    target = ("--target-path", str(settings.state_dir / "dbt-docs"))  # not the builds' target
+    code = run_dbt(settings, "docs", "generate", *target)
+    if code != 0:
+        _fail("dbt docs generate failed", code)
+    _step(f"dbt docs on http://127.0.0.1:{port} (Ctrl-C stops them)")
+    code = run_dbt(settings, "docs", "serve", *target, "--host", "127.0.0.1", "--port", str(port),
+                   "--no-browser")
+    if code != 0:
+        _fail("dbt docs serve failed", code)
 
 
 @app.command()
