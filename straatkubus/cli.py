@@ -359,7 +359,7 @@ def docs(port: int = typer.Option(None, help="Port to serve on (default: STRAATK
     target = ("--target-path", str(settings.state_dir / "dbt-docs"))  # not the builds' target
     code = run_dbt(settings, "docs", "generate", *target)
     if code != 0:
-        _fail("dbt docs generate failed", code)
+        _fail("dbt docs generate failed (it needs a built warehouse: `straatkubus build`)", code)
     _step(f"dbt docs on http://127.0.0.1:{port} (Ctrl-C stops them)")
     code = run_dbt(settings, "docs", "serve", *target, "--host", "127.0.0.1", "--port", str(port),
                    "--no-browser")
