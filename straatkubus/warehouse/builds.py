@@ -66,7 +66,12 @@ SHADOW_SCHEMA = "marts_build"
 
 
 class BuildRefused(RuntimeError):
-    """dbt, its tests or the disclosure audit failed: nothing was published."""
+    """dbt, its tests or the disclosure audit failed: nothing was published. `exit_code` is
+    what `straatkubus build` exits with: dbt's own when dbt failed, else 1."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
