@@ -29,7 +29,10 @@ from straatkubus.ingest.contracts import (
     parse_delivery_name,
 )
 from straatkubus.settings import MUNICIPALITIES, Settings
-from straatkubus.synth.generate import BORDER_ADDRESSES, N_STEMS, PC6_LETTERS, BsnMap, generate
+from straatkubus.synth.addresses import PC6_LETTERS
+from straatkubus.synth.border import BORDER_ADDRESSES
+from straatkubus.synth.bsns import N_STEMS, BsnMap
+from straatkubus.synth.generate import generate
 from straatkubus.synth.variation import DRIFTS, unpublished_years
 
 DATA = Settings.from_env().reference_data_dir
