@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -145,11 +145,28 @@ def generate(
     settings = Settings.from_env()
     out = out or settings.deliveries_dir
     started = time.monotonic()
-    result = run(settings.reference_data_dir, out, scale=scale, seed=seed, years=chosen, month=month)
+    with _progress_bar("generating") as progress:
+        result = run(settings.reference_data_dir, out, scale=scale, seed=seed, years=chosen, month=month,
+                     progress=progress)
     seconds = time.monotonic() - started
     typer.echo(f"generated {result.inhabitants} inhabitants at {result.addresses} addresses: "
                f"{len(result.files)} files, {result.rows} rows in {out} "
                f"({seconds:.1f} s, {result.rows / max(seconds, 1e-9):,.0f} rows/s)")
+
+
+@contextmanager
+def _progress_bar(description: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar on stderr while it is a terminal (nothing otherwise), and the
+    function that moves it: (steps done, steps in all, what was just done)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    console = Console(stderr=True)
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total, what: bar.update(task, completed=done, total=total,
+                                                   description=f"{description} {what}")
 
 
 @app.command()

@@ -52,7 +52,7 @@ from straatkubus.synth.scope import BASE_YEAR
 from straatkubus.synth.writer import Writer
 
 DEFAULT_YEARS = (2022, 2023, 2024)
-# Told after every unit and period: (steps done, steps in all, what was just written).
+# Told before each municipality (units done, units in all, its code) and at the end (all, all, "").
 Progress = Callable[[int, int, str], None]
 
 
@@ -94,18 +94,17 @@ def generate(data_dir: Path, out_dir: Path, *, scale: float = 1.0, seed: int = 4
     bsn_map = BsnMap(seed)
     writer = Writer(out_dir)
     inhabitants = addresses = 0
-    steps = len(units) * len(years)
     try:
-        for number, unit in enumerate(units):
+        for done, unit in enumerate(units):
+            if progress:
+                progress(done, len(units), unit.code)
             geo = build_geography(unit, seed, horizon, borders[unit.code])
             if month is not None:
                 write_events(writer, unit, geo, month_year, month_number, seed)
                 inhabitants += unit.inhabitants(month_year)
                 addresses += int(geo.present(month_year).sum())
-                if progress:
-                    progress(number + 1, steps, f"{unit.code} {month}")
                 continue
-            for done, year in enumerate(years, start=number * len(years) + 1):
+            for year in years:
                 addresses_now = write_bag(writer, unit, geo, year)
                 pop = build_population(unit, geo, year, seed, bsn_map)
                 write_municipal(writer, unit, geo, pop, year, seed)
@@ -114,8 +113,8 @@ def generate(data_dir: Path, out_dir: Path, *, scale: float = 1.0, seed: int = 4
                 if year == years[-1]:
                     inhabitants += len(pop.bsn)
                     addresses += addresses_now
-                if progress:
-                    progress(done, steps, f"{unit.code} {year}")
+        if progress:
+            progress(len(units), len(units), "")
     finally:
         writer.close()
     return GenerationResult(files=sorted(set(writer.files)), inhabitants=inhabitants, addresses=addresses,
