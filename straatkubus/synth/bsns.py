@@ -11,10 +11,14 @@ import math
 
 import numpy as np
 
-from straatkubus.ingest.bsn import check_digit
+from straatkubus.ingest.bsn import WEIGHTS, check_digit
 from straatkubus.synth.sampling import PURPOSE_BSN, stream
 
 N_STEMS = 9_000_000 * 9  # 7-digit prefixes 1000000..9999999, 9 valid 8th digits each
+# An eighth digit adds its weight to the check digit (straatkubus.ingest.bsn): given the
+# check digit for eighth digit 0, the eighth digit for which none exists (10: every one has).
+_WITHOUT_CHECK_DIGIT = np.array([next((e for e in range(10) if (first + WEIGHTS[7] * e) % 11 == 10), 10)
+                                 for first in range(11)])
 
 
 class BsnMap:
@@ -34,8 +38,7 @@ class BsnMap:
 
     def __call__(self, sequence: np.ndarray) -> np.ndarray:
         k = (self.a * (np.asarray(sequence, dtype=np.int64) % N_STEMS) + self.b) % N_STEMS
-        stems = (1_000_000 + k // 9)[:, None] * 10 + np.arange(10)  # the ten eighth digits
-        checks = check_digit(stems.ravel()).reshape(stems.shape)
-        eighth = np.argmax(np.cumsum(checks < 10, axis=1) > (k % 9)[:, None], axis=1)
-        rows = np.arange(len(k))
-        return stems[rows, eighth] * 10 + checks[rows, eighth]
+        stems = (1_000_000 + k // 9) * 10  # eighth digit 0
+        first = check_digit(stems)
+        eighth = k % 9 + (k % 9 >= _WITHOUT_CHECK_DIGIT[first])
+        return (stems + eighth) * 10 + (first + WEIGHTS[7] * eighth) % 11
