@@ -199,37 +199,8 @@ def build_geography(unit: Unit, seed: int, horizon: int, border: Border | None =
     first_year = np.concatenate([first_year] + [np.full(len(p[1]), p[0]) for p in new_parts])
     last_year = np.concatenate([last_year] + [np.full(len(p[1]), 9999) for p in new_parts])
 
-    # Points: PC6 centres spread over the PC4's parts in each wijk (see pc4_parts), uniformly
-    # inside a part; addresses scattered around their centre, inside the same part.
-    centres = np.zeros((n6, 2))
-    lonlat = np.zeros((n, 2))
-    sigma = np.zeros(n6)
-    polygons, pc6_part = [], np.zeros(n6, dtype=np.int64)
-    for index in np.unique(pc6_pc4):
-        members = np.flatnonzero(pc6_pc4 == index)
-        parts, weights = pc4_parts(areas[index], unit.wijken, unit.code)
-        first = 0
-        for part, count in zip(parts, apportion(len(members), weights), strict=True):
-            if count == 0:
-                continue
-            chosen = members[first:first + count]
-            centres[chosen] = uniform_points(rng, part, count)
-            sigma[chosen] = math.sqrt(part.area / count) / 3
-            pc6_part[chosen] = len(polygons)
-            polygons.append(part)
-            first += count
     new_start = len(pc6)
-    addr_part = pc6_part[all_pc6]
-    for index, polygon in enumerate(polygons):
-        members = np.flatnonzero(addr_part[:new_start] == index)
-        lonlat[members] = points_near(rng, polygon, centres[all_pc6[members]], sigma[all_pc6[members]])
-    offset = new_start
-    for _, where, _, year_rng in new_parts:
-        for index in np.unique(pc6_part[where]):
-            members = offset + np.flatnonzero(pc6_part[where] == index)
-            lonlat[members] = points_near(year_rng, polygons[index], centres[all_pc6[members]],
-                                          sigma[all_pc6[members]])
-        offset += len(where)
+    lonlat = _locate(rng, unit, pc6_pc4, all_pc6, new_start, [(where, year_rng) for _, where, _, year_rng in new_parts])
 
     # Attributes: use, floor area, building year, WOZ base value, corporation propensity. The
     # base stock draws from the geography stream, each year's new builds from their own.
@@ -277,6 +248,43 @@ def build_geography(unit: Unit, seed: int, horizon: int, border: Border | None =
         addr_id=addr_id, pc6=all_pc6, number=number, use=use,
         floor=np.round(floor).astype(np.int64), built=built, x=np.asarray(x), y=np.asarray(y), lonlat=lonlat,
         first_year=first_year, last_year=last_year, corp_score=corp_score, woz_rel=woz_rel, wgs84=wgs84)
+
+
+def _locate(rng: np.random.Generator, unit: Unit, pc6_pc4: np.ndarray, pc6: np.ndarray, base: int,
+            new_builds: list[tuple[np.ndarray, np.random.Generator]]) -> np.ndarray:
+    """Lon/lat of every address (its PC6 index in `pc6`: first the `base` stock, then each
+    year's new builds with their stream): PC6 centres spread over the PC4's parts in each
+    wijk (see pc4_parts), uniformly inside a part; addresses scattered around their
+    centre, inside the same part."""
+    n6 = len(pc6_pc4)
+    centres = np.zeros((n6, 2))
+    lonlat = np.zeros((len(pc6), 2))
+    sigma = np.zeros(n6)
+    polygons, pc6_part = [], np.zeros(n6, dtype=np.int64)
+    for index in np.unique(pc6_pc4):
+        members = np.flatnonzero(pc6_pc4 == index)
+        parts, weights = pc4_parts(unit.areas[index], unit.wijken, unit.code)
+        first = 0
+        for part, count in zip(parts, apportion(len(members), weights), strict=True):
+            if count == 0:
+                continue
+            chosen = members[first:first + count]
+            centres[chosen] = uniform_points(rng, part, count)
+            sigma[chosen] = math.sqrt(part.area / count) / 3
+            pc6_part[chosen] = len(polygons)
+            polygons.append(part)
+            first += count
+    addr_part = pc6_part[pc6]
+    for index, polygon in enumerate(polygons):
+        members = np.flatnonzero(addr_part[:base] == index)
+        lonlat[members] = points_near(rng, polygon, centres[pc6[members]], sigma[pc6[members]])
+    offset = base
+    for where, year_rng in new_builds:
+        for index in np.unique(pc6_part[where]):
+            members = offset + np.flatnonzero(pc6_part[where] == index)
+            lonlat[members] = points_near(year_rng, polygons[index], centres[pc6[members]], sigma[pc6[members]])
+        offset += len(where)
+    return lonlat
 
 
 def _place_guests(rng: np.random.Generator, guests: list[Guest], pc6: np.ndarray, number: np.ndarray,

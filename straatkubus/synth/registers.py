@@ -4,9 +4,9 @@ WMO, youth care and informal carers.
 Counts that CBS publishes are met exactly (WMO clients per 1000, the youth care share, the
 WOZ mean); the others follow straatkubus.synth.variation. Who is chosen follows the
 correlations of straatkubus.synth.addresses: low incomes and deprivation for bijstand,
-debt help and youth care, age for WMO, ageing areas for informal carers. Each register
-draws from the unit's register stream of the year, in the order of this module. Household
-ids are `GM0917-2024-0001234`.
+debt help and youth care, age for WMO, ageing areas for informal carers. The registers
+draw from one stream per unit and year, in the order write_municipal writes them.
+Household ids are `GM0917-2024-0001234`.
 """
 
 from __future__ import annotations

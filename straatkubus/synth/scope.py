@@ -34,6 +34,8 @@ BASE_YEAR = 2022  # the address stock exists from here on; later years add new b
 
 @dataclass
 class Unit:
+    """One municipality of one tile, generated as a whole, with the figures it is calibrated to."""
+
     tile: int
     code: str  # municipality code in scope (GM0917, or GM9xxx for a tile)
     copies: str  # the real municipality whose figures it takes

@@ -3,7 +3,7 @@
 Every dwelling has a base value relative to others (floor area, building year,
 deprivation: straatkubus.synth.addresses) that persists across years; a year's values
 follow the change in their PC6's deprivation and are scaled to the municipal mean of
-the year exactly.
+the year.
 """
 
 from __future__ import annotations
