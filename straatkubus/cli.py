@@ -154,21 +154,6 @@ def generate(
                f"({seconds:.1f} s, {result.rows / max(seconds, 1e-9):,.0f} rows/s)")
 
 
-@contextmanager
-def _progress_bar(description: str) -> Iterator[Callable[[int, int, str], None]]:
-    """A progress bar on stderr while it is a terminal (nothing otherwise), and the
-    function that moves it: (steps done, steps in all, what was just done)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    console = Console(stderr=True)
-    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task(description, total=None)
-        yield lambda done, total, what: bar.update(task, completed=done, total=total,
-                                                   description=f"{description} {what}")
-
-
 @app.command()
 def contracts(write: bool = typer.Option(False, help="Write docs/deliveries.md")) -> None:
     """Print the delivery contracts (Markdown), or write them to docs/deliveries.md."""
@@ -248,22 +233,31 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
         _fail(f"{refused} delivery file(s) refused or held: nothing of them was loaded")
 
 
-Loaded = TypeVar("Loaded")
-
-
-def _progress(results: Iterator[Loaded], files: list[Path]) -> Iterator[Loaded]:
-    """`results`, one per file, with a progress bar on the terminal (on stderr, below the
-    lines printed meanwhile; nothing when stderr is not a terminal)."""
+@contextmanager
+def _progress_bar(description: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar on stderr while it is a terminal (nothing otherwise), and the
+    function that moves it: (steps done, steps in all, what is being done)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     console = Console(stderr=True)
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task(f"loading {files[0].name}" if files else "loading", total=len(files))
+        task = bar.add_task(description, total=None)
+        yield lambda done, total, what: bar.update(task, completed=done, total=total,
+                                                   description=f"{description} {what}".rstrip())
+
+
+Loaded = TypeVar("Loaded")
+
+
+def _progress(results: Iterator[Loaded], files: list[Path]) -> Iterator[Loaded]:
+    """`results`, one per file, with a progress bar on the terminal (on stderr, below the
+    lines printed meanwhile; nothing when stderr is not a terminal)."""
+    with _progress_bar("loading") as advance:
+        advance(0, len(files), files[0].name if files else "")
         for number, result in enumerate(results, start=1):
-            following = f"loading {files[number].name}" if number < len(files) else "loading"
-            bar.update(task, completed=number, description=following)
+            advance(number, len(files), files[number].name if number < len(files) else "")
             yield result
 
 
