@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -145,7 +145,9 @@ def generate(
     settings = Settings.from_env()
     out = out or settings.deliveries_dir
     started = time.monotonic()
-    result = run(settings.reference_data_dir, out, scale=scale, seed=seed, years=chosen, month=month)
+    with _progress_bar("generating") as progress:
+        result = run(settings.reference_data_dir, out, scale=scale, seed=seed, years=chosen, month=month,
+                     progress=progress)
     seconds = time.monotonic() - started
     typer.echo(f"generated {result.inhabitants} inhabitants at {result.addresses} addresses: "
                f"{len(result.files)} files, {result.rows} rows in {out} "
@@ -231,22 +233,31 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
         _fail(f"{refused} delivery file(s) refused or held: nothing of them was loaded")
 
 
-Loaded = TypeVar("Loaded")
-
-
-def _progress(results: Iterator[Loaded], files: list[Path]) -> Iterator[Loaded]:
-    """`results`, one per file, with a progress bar on the terminal (on stderr, below the
-    lines printed meanwhile; nothing when stderr is not a terminal)."""
+@contextmanager
+def _progress_bar(description: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar on stderr while it is a terminal (nothing otherwise), and the
+    function that moves it: (steps done, steps in all, what is being done)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     console = Console(stderr=True)
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task(f"loading {files[0].name}" if files else "loading", total=len(files))
+        task = bar.add_task(description, total=None)
+        yield lambda done, total, what: bar.update(task, completed=done, total=total,
+                                                   description=f"{description} {what}".rstrip())
+
+
+Loaded = TypeVar("Loaded")
+
+
+def _progress(results: Iterator[Loaded], files: list[Path]) -> Iterator[Loaded]:
+    """`results`, one per file, with a progress bar on the terminal (on stderr, below the
+    lines printed meanwhile; nothing when stderr is not a terminal)."""
+    with _progress_bar("loading") as advance:
+        advance(0, len(files), files[0].name if files else "")
         for number, result in enumerate(results, start=1):
-            following = f"loading {files[number].name}" if number < len(files) else "loading"
-            bar.update(task, completed=number, description=following)
+            advance(number, len(files), files[number].name if number < len(files) else "")
             yield result
 
 

@@ -25,7 +25,7 @@ incomes, corporation housing, vacancy and WOZ move over the years too. Published
 are kept exactly, and a year between two published ones is interpolated.
 
 Neighbourhoods differ through the deprivation and ageing of their PC4 and PC6 areas (see
-straatkubus.synth.generate), which themselves drift per PC4 over the years.
+straatkubus.synth.addresses), which themselves drift per PC4 over the years.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ RATES: dict[str, Rate] = {
 }
 ELDERLY_ALONE_REFERENCE = (0.36, 0.40)  # 65+ living alone where 40 % of households are one person
 ELDERLY_ALONE_SLOPE = 1.5  # on the logit scale, per logit of the one-person-household share
-_PURPOSE = 1000  # seed purposes of this module start here (straatkubus.synth.generate uses 0-99)
+_PURPOSE = 1000  # seed purposes of this module start here (those of straatkubus.synth.sampling lie below)
 # MunicipalityFigures field: sd of its yearly drift (log scale) in years CBS has not published.
 DRIFTS = {
     "pct_corporation_dwellings": 0.015,
@@ -81,7 +81,7 @@ DRIFTS = {
     "pct_youth_care": 0.05,
     "wmo_clients_per_1000": 0.04,
     "pct_vacant": 0.08,
-    "avg_woz_eur": 0.02,  # around the regional growth of straatkubus.synth.generate.WOZ_GROWTH
+    "avg_woz_eur": 0.02,  # around the regional growth of straatkubus.synth.woz.WOZ_GROWTH
 }
 _DRIFT_PURPOSE = 2000
 

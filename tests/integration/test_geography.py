@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from straatkubus.settings import REPO, Settings
-from straatkubus.synth import generate
+from straatkubus.synth.border import BORDER_PC6_SHARE
 
 LEVELS = ("pc6", "pc4", "wijk", "gemeente", "regio")
 
@@ -246,8 +246,8 @@ def test_split_pc6_codes_are_those_the_bag_delivers_from_two_municipalities(ware
     assert (pc4_split > 0) == (split > 0)
 
 
-@pytest.mark.skipif(generate.BORDER_PC6_SHARE == 0,
-                    reason="border PC6 areas are off (straatkubus.synth.generate.BORDER_PC6_SHARE = 0)")
+@pytest.mark.skipif(BORDER_PC6_SHARE == 0,
+                    reason="border PC6 areas are off (straatkubus.synth.border.BORDER_PC6_SHARE = 0)")
 def test_some_pc6_areas_are_split_over_two_municipalities(warehouse):
     parts = query(warehouse, """
         select pc6_code, count(*), bool_and(st_within(st_pointonsurface(area), st_buffer(p.boundary, 1)))

@@ -1,9 +1,10 @@
 """The BSN module: elfproef, masking in free text, the key rules."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from straatkubus.ingest.bsn import check_key, holds_bsn, key_fingerprint, mask, pseudonymise
+from straatkubus.ingest.bsn import check_digit, check_key, elfproef, holds_bsn, key_fingerprint, mask, pseudonymise
 
 KEY = "k" * 32
 
@@ -30,3 +31,17 @@ def test_the_key_must_be_long_enough_and_its_fingerprint_tells_keys_apart():
     check_key(KEY)
     assert key_fingerprint(KEY) == key_fingerprint(KEY) != key_fingerprint("j" * 32)
     assert KEY not in key_fingerprint(KEY)
+
+
+def test_the_check_digit_is_the_one_ninth_digit_that_passes_the_elfproef():
+    stems = np.random.default_rng(1).integers(1, 10**8, 2000)
+    candidates = stems[:, None] * 10 + np.arange(10)
+    # The elfproef written out here: weights 9..2 for the first eight digits, -1 for the ninth.
+    weighted = sum(w * (candidates // 10 ** (8 - i) % 10) for i, w in enumerate([9, 8, 7, 6, 5, 4, 3, 2, -1]))
+    passing = (weighted % 11 == 0) & (candidates > 0)
+    checks = check_digit(stems)
+    assert check_digit([11122233]).tolist() == [3]
+    assert ((checks == 10) == ~passing.any(axis=1)).all() and 0 < (checks == 10).sum() < 400
+    has = checks < 10
+    assert passing[has, checks[has]].all() and (passing.sum(axis=1) <= 1).all()
+    assert (elfproef(candidates.ravel()) == passing.ravel()).all()

@@ -29,7 +29,10 @@ from straatkubus.ingest.contracts import (
     parse_delivery_name,
 )
 from straatkubus.settings import MUNICIPALITIES, Settings
-from straatkubus.synth.generate import BORDER_ADDRESSES, N_STEMS, PC6_LETTERS, BsnMap, generate
+from straatkubus.synth.addresses import PC6_LETTERS
+from straatkubus.synth.border import BORDER_ADDRESSES
+from straatkubus.synth.bsns import N_STEMS, BsnMap
+from straatkubus.synth.generate import generate
 from straatkubus.synth.variation import DRIFTS, unpublished_years
 
 DATA = Settings.from_env().reference_data_dir
@@ -441,9 +444,15 @@ def test_few_inhabitants_where_the_wijk_is_scattered_houses(persons, run):
 
 # --- determinism, small and large scopes, months ----------------------------------------------------------
 def test_same_arguments_give_identical_files_and_another_seed_differs(tmp_path):
+    """Also when progress is reported: before each municipality and at the end."""
     first, second, other = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    steps = []
     for folder, seed in ((first, 3), (second, 3), (other, 4)):
-        generate(DATA, folder, scale=0.04, seed=seed, years=(2023,))
+        progress = (lambda *step: steps.append(step)) if folder == second else None
+        generate(DATA, folder, scale=0.04, seed=seed, years=(2023,), progress=progress)
+    n = len(MUNICIPALITIES)
+    assert [(done, total) for done, total, _ in steps] == [(done, n) for done in range(n + 1)]
+    assert sorted(what for _, _, what in steps) == ["", *sorted(MUNICIPALITIES)]
     names = sorted(p.name for p in first.iterdir())
     assert names == sorted(p.name for p in second.iterdir()) == sorted(p.name for p in other.iterdir())
     _, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
