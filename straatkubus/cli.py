@@ -125,14 +125,22 @@ def generate(
 
 
 @app.command()
-def contracts(write: bool = typer.Option(False, help="Write docs/deliveries.md")) -> None:
-    """Print the delivery contracts (Markdown), or write them to docs/deliveries.md."""
+def contracts(write: bool = typer.Option(
+        False, help="Write docs/deliveries.md and the dbt sources (models/staging/*/_*__sources.yml)"),
+) -> None:
+    """Print the delivery contracts (Markdown), or write them to docs/deliveries.md and the
+    dbt sources they describe."""
     from straatkubus.ingest.contracts import markdown
+    from straatkubus.ingest.dbt_sources import rendered
 
     if write:
         (REPO / "docs").mkdir(exist_ok=True)
         (REPO / "docs" / "deliveries.md").write_text(markdown())
         typer.echo("wrote docs/deliveries.md")
+        for path, text in rendered().items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            typer.echo(f"wrote {path.relative_to(REPO)}")
     else:
         typer.echo(markdown(), nl=False)
 
