@@ -241,10 +241,14 @@ def prune(days: int = typer.Option(None, help="Keep this many days (default: "
 @app.command()
 def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
           select: str = typer.Option(None, help="Only this dbt selector, e.g. 'marts' "
-                                     "(not recorded as a build)")) -> None:
+                                     "(not recorded as a build)"),
+          force: bool = typer.Option(False, "--force", help="Build even when a municipal "
+                                     "register is older than STRAATKUBUS_MAX_REGISTER_AGE_DAYS"),
+          ) -> None:
     """Run `dbt build` (seeds, models, unit and data tests) in full or, when only event
     deliveries are new, for the years they concern; the marts are built out of Superset's
-    sight, audited, and only then published. Then empty Superset's result cache, and say
+    sight, audited, and only then published. First `dbt source freshness`: report stale
+    sources, and refuse a register loaded too long ago unless --force. Then empty Superset's result cache, and say
     which register deliveries a year waits for before it is built for a municipality."""
     from straatkubus.warehouse import builds
     from straatkubus.publish import superset
@@ -257,8 +261,13 @@ def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
             plan = builds.plan(settings, full=full)
         typer.echo(plan.describe())
         if plan.scope != "none":
+            def run_dbt(args: list[str], env: dict[str, str]) -> None:
+                _dbt(settings, *args, env=env)
+
             try:
-                seconds = builds.execute(settings, plan, lambda args, env: _dbt(settings, *args, env=env))
+                for line in builds.check_freshness(settings, run_dbt, force=force):
+                    typer.echo(line)
+                seconds = builds.execute(settings, plan, run_dbt)
             except builds.BuildRefused as error:
                 _fail(str(error))
             typer.echo("published: the new marts replaced the old ones (dbt tests and disclosure audit passed; "
@@ -372,7 +381,7 @@ def demo(scale: float = typer.Option(1.0, help="Fraction of the real Parkstad po
     _step("validating (Great Expectations) and loading deliveries")
     load(settings.deliveries_dir, accept_volume_change=False)
     _step("dbt build")
-    build(full=False, select=None)
+    build(full=False, select=None, force=False)
     _step(f"Superset on {settings.superset_url}")
     superset_up()
     _step("deploying dashboards, roles, row-level security and demo users")

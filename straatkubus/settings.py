@@ -78,6 +78,9 @@ class Settings:
     volume_factor: float = 2.0  # a delivery this many times smaller or larger is held
     volume_min_rows: int = 20  # ... unless both counts are below this
     retention_days: int = 90  # quarantined rows and validation results are kept this long
+    # `straatkubus build` refuses (unless --force) when a municipal register's newest
+    # delivery was loaded longer ago: a yearly register has missed its delivery
+    max_register_age_days: int = 400
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -108,6 +111,7 @@ class Settings:
             volume_factor=float(_env("STRAATKUBUS_VOLUME_FACTOR", "2")),
             volume_min_rows=int(_env("STRAATKUBUS_VOLUME_MIN_ROWS", "20")),
             retention_days=int(_env("STRAATKUBUS_RETENTION_DAYS", "90")),
+            max_register_age_days=int(_env("STRAATKUBUS_MAX_REGISTER_AGE_DAYS", "400")),
         )
 
     # --- derived paths -------------------------------------------------------------------

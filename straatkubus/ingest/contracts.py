@@ -65,6 +65,11 @@ class Contract:
         return self.source
 
     @property
+    def is_register(self) -> bool:
+        """A municipal register (BRP, BAG, WOZ, ...): delivered by each municipality per year."""
+        return self.sender == "municipality" and not self.monthly
+
+    @property
     def pseudonymise(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.role == BSN)
 
