@@ -16,8 +16,8 @@ from pathlib import Path
 import typer
 import yaml
 
-from straatkubus.warehouse import cluster
 from straatkubus.settings import REPO, SYSTEM_ENV, Settings
+from straatkubus.warehouse import cluster
 
 app = typer.Typer(help="Straatkubus Parkstad: deliveries → warehouse → dbt → Superset.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -250,8 +250,8 @@ def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
     sight, audited, and only then published. First `dbt source freshness`: report stale
     sources, and refuse a register loaded too long ago unless --force. Then empty Superset's result cache, and say
     which register deliveries a year waits for before it is built for a municipality."""
-    from straatkubus.warehouse import builds
     from straatkubus.publish import superset
+    from straatkubus.warehouse import builds
 
     settings = Settings.from_env()
     with one_at_a_time(settings, "build"):
@@ -404,9 +404,9 @@ def down() -> None:
 
 def main() -> None:
     """Entry point: known failures end with their message and exit 1, not a traceback."""
-    from straatkubus.warehouse.cluster import ClusterError
     from straatkubus.ingest.intake import DeliveryRefused
     from straatkubus.publish.superset import SupersetError
+    from straatkubus.warehouse.cluster import ClusterError
 
     try:
         app()

@@ -29,8 +29,8 @@ TEST_ENV = {
 }
 os.environ.update(TEST_ENV)  # before any Settings is read
 
-from straatkubus.warehouse import cluster  # noqa: E402
 from straatkubus.settings import Settings  # noqa: E402
+from straatkubus.warehouse import cluster  # noqa: E402
 
 TEST_SCALE = 0.15  # about 38 thousand inhabitants: every municipality, quick to build
 TEST_SEED = 7

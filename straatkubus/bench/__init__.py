@@ -44,8 +44,8 @@ import psycopg2
 import requests
 import yaml
 
-from straatkubus.warehouse import cluster
 from straatkubus.settings import REPO, Settings
+from straatkubus.warehouse import cluster
 
 PARKSTAD_INHABITANTS = 256_180
 DEFAULT_SCALES = (PARKSTAD_INHABITANTS, 2_500_000, 18_000_000)
@@ -204,8 +204,8 @@ def peak_memory(settings: Settings, root: Callable[[], psutil.Process | None]) -
 def run_build(settings: Settings, full: bool) -> tuple[float, int, dict[str, Any]]:
     """The build `straatkubus build` would run, on the benchmark warehouse: (seconds
     including the planning, peak memory, dbt's run results)."""
-    from straatkubus.warehouse import builds
     from straatkubus.cli import dbt_env
+    from straatkubus.warehouse import builds
 
     started = time.perf_counter()
     plan = builds.plan(settings, full=full)
