@@ -23,6 +23,11 @@ transaction. A failing test or audit leaves the marts Superset reads as they wer
 After a server crash PostgreSQL empties every unlogged table (the intermediates, which a
 full build always fills): a build that finds one of them empty builds in full.
 
+Before building, `dbt source freshness` measures how long ago each raw table was last
+loaded (its newest delivery's load time, not the period it describes): stale sources are
+reported, and a municipal register loaded more than STRAATKUBUS_MAX_REGISTER_AGE_DAYS ago
+refuses the build unless `--force`.
+
 A year is built for a municipality once its register deliveries are complete (dbt decides
 in intermediate.int_register_years); until then the build builds all else, and
 `waiting_for` says which deliveries it waits for.
@@ -123,7 +128,8 @@ REGISTERS = frozenset(name for name, contract in CONTRACTS.items() if contract.i
 
 def source_freshness(settings: Settings,
                      run_dbt: Callable[[list[str], dict[str, str]], None]) -> list[Freshness]:
-    """Run `dbt source freshness` (its results land in dbt's target path, sources.json)."""
+    """Run `dbt source freshness`; its results land in dbt's target path (DBT_TARGET_PATH,
+    straatkubus.cli.dbt_env)."""
     results = settings.state_dir / "dbt-target" / "sources.json"
     results.unlink(missing_ok=True)
     try:
