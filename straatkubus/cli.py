@@ -155,14 +155,22 @@ def generate(
 
 
 @app.command()
-def contracts(write: bool = typer.Option(False, help="Write docs/deliveries.md")) -> None:
-    """Print the delivery contracts (Markdown), or write them to docs/deliveries.md."""
+def contracts(write: bool = typer.Option(
+        False, help="Write docs/deliveries.md and the dbt sources (models/staging/*/_*__sources.yml)"),
+) -> None:
+    """Print the delivery contracts (Markdown), or write them to docs/deliveries.md and the
+    dbt sources they describe."""
     from straatkubus.ingest.contracts import markdown
+    from straatkubus.ingest.dbt_sources import rendered
 
     if write:
         (REPO / "docs").mkdir(exist_ok=True)
         (REPO / "docs" / "deliveries.md").write_text(markdown())
         typer.echo("wrote docs/deliveries.md")
+        for path, text in rendered().items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            typer.echo(f"wrote {path.relative_to(REPO)}")
     else:
         typer.echo(markdown(), nl=False)
 
@@ -290,10 +298,14 @@ def prune(days: int = typer.Option(None, help="Keep this many days (default: "
 @app.command()
 def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
           select: str = typer.Option(None, help="Only this dbt selector, e.g. 'marts' "
-                                     "(not recorded as a build)")) -> None:
+                                     "(not recorded as a build)"),
+          force: bool = typer.Option(False, "--force", help="Build even when a municipal "
+                                     "register is older than STRAATKUBUS_MAX_REGISTER_AGE_DAYS"),
+          ) -> None:
     """Run `dbt build` (seeds, models, unit and data tests) in full or, when only event
     deliveries are new, for the years they concern; the marts are built out of Superset's
-    sight, audited, and only then published. Then empty Superset's result cache, and say
+    sight, audited, and only then published. First `dbt source freshness`: report stale
+    sources, and refuse a register loaded too long ago unless --force. Then empty Superset's result cache, and say
     which register deliveries a year waits for before it is built for a municipality."""
     from straatkubus.publish import superset
     from straatkubus.warehouse import builds
@@ -306,8 +318,13 @@ def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
             plan = builds.plan(settings, full=full)
         typer.echo(plan.describe())
         if plan.scope != "none":
+            def dbt_step(args: list[str], env: dict[str, str]) -> None:
+                _dbt_build(settings, args, env)
+
             try:
-                seconds = builds.execute(settings, plan, lambda args, env: _dbt_build(settings, args, env))
+                for line in builds.check_freshness(settings, dbt_step, force=force):
+                    typer.echo(line)
+                seconds = builds.execute(settings, plan, dbt_step)
             except builds.BuildRefused as error:
                 _fail(str(error), error.exit_code)
             typer.echo("published: the new marts replaced the old ones (dbt tests and disclosure audit passed; "
@@ -447,7 +464,7 @@ def demo(scale: float = typer.Option(1.0, help="Fraction of the real Parkstad po
     _step("validating (Great Expectations) and loading deliveries")
     load(settings.deliveries_dir, accept_volume_change=False)
     _step("dbt build")
-    build(full=False, select=None)
+    build(full=False, select=None, force=False)
     _step(f"Superset on {settings.superset_url}")
     superset_up()
     _step("deploying dashboards, roles, row-level security and demo users")

@@ -106,6 +106,9 @@ VARIABLES: tuple[Variable, ...] = (
              "... unless both row counts are below this", int),
     Variable("STRAATKUBUS_RETENTION_DAYS", "retention_days", "90",
              "days quarantined rows and validation results are kept", int),
+    Variable("STRAATKUBUS_MAX_REGISTER_AGE_DAYS", "max_register_age_days", "400",
+             "`build` refuses (unless --force) when a municipal register was last loaded "
+             "longer ago", int),
 )
 # libpq's variables, read where the matching STRAATKUBUS_PG_* is unset
 LIBPQ_VARIABLES = tuple(variable.libpq for variable in VARIABLES if variable.libpq)
@@ -172,6 +175,7 @@ class Settings:
     volume_factor: float  # a delivery this many times smaller or larger is held
     volume_min_rows: int  # ... unless both counts are below this
     retention_days: int  # quarantined rows and validation results are kept this long
+    max_register_age_days: int  # `build` refuses an older municipal register (unless --force)
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -38,6 +38,7 @@ class Column:
     values: tuple[str, ...] = ()
     pattern: str = ""
     role: str = ""
+    pii: bool = False  # personal data: tagged `pii` in the dbt sources
 
     @property
     def is_number(self) -> bool:
@@ -64,13 +65,19 @@ class Contract:
         return self.source
 
     @property
+    def is_register(self) -> bool:
+        """A municipal register (BRP, BAG, WOZ, ...): delivered by each municipality per year."""
+        return self.sender == "municipality" and not self.monthly
+
+    @property
     def pseudonymise(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.role == BSN)
 
     def stored_columns(self) -> list[Column]:
         """Columns as stored in raw: identifiers replaced by their pseudonym."""
         return [
-            Column(f"{c.name}_pseudonym", "text", f"keyed HMAC-SHA256 of {c.name}")
+            Column(f"{c.name}_pseudonym", "text", f"keyed HMAC-SHA256 of the {c.description}",
+                   pii=True)
             if c.role == BSN else c
             for c in self.columns
         ]
@@ -102,8 +109,8 @@ PARTNERS: dict[str, Partner] = {
 }
 
 
-def _bsn(description: str) -> Column:
-    return Column("bsn", "text", description, role=BSN)
+def _bsn(whose: str) -> Column:
+    return Column("bsn", "text", f"BSN of {whose}", role=BSN, pii=True)
 
 
 def _municipality() -> Column:
@@ -135,8 +142,8 @@ CONTRACTS: dict[str, Contract] = {
                         "the address and household they live in",
             sender="municipality",
             columns=(
-                _bsn("burgerservicenummer (replaced by a keyed HMAC at intake)"),
-                Column("birth_date", "date", "date of birth", role=PAST_DATE),
+                _bsn("the inhabitant"),
+                Column("birth_date", "date", "date of birth", role=PAST_DATE, pii=True),
                 Column("address_id", description="BAG nummeraanduiding id of the address "
                        "lived at", **ADDRESS_ID),
                 Column("household_id", "text", "household key of the municipality"),
@@ -150,12 +157,12 @@ CONTRACTS: dict[str, Contract] = {
                         "use, floor area, building year and location in RD New or WGS84",
             sender="municipality",
             columns=(
-                Column("address_id", description="BAG nummeraanduiding id (16 digits)",
+                Column("address_id", description="BAG nummeraanduiding id, 16 digits",
                        **ADDRESS_ID),
                 _postcode(),
                 Column("house_number", "integer", "house number", minimum=1, maximum=99999),
                 _municipality(),
-                Column("use", "text", "gebruiksdoel",
+                Column("use", "text", "BAG gebruiksdoel",
                        values=("woonfunctie", "winkelfunctie", "kantoorfunctie",
                                "bijeenkomstfunctie", "industriefunctie")),
                 Column("floor_area", "integer", "usable floor area in m²", minimum=1,
@@ -190,7 +197,7 @@ CONTRACTS: dict[str, Contract] = {
                         "minimum, per household (its reference person) for the period",
             sender="municipality",
             columns=(
-                _bsn("BSN of the household's reference person"),
+                _bsn("the household's reference person"),
                 _municipality(),
                 Column("income_pct_social_minimum", "numeric(7,1)",
                        "household income as % of the social minimum", minimum=0,
@@ -203,7 +210,7 @@ CONTRACTS: dict[str, Contract] = {
             description="Participatiewet benefits (bijstand) running at any time in the period",
             sender="municipality",
             columns=(
-                _bsn("BSN of the beneficiary"),
+                _bsn("the beneficiary"),
                 _municipality(),
                 Column("benefit_type", "text", "kind of benefit",
                        values=("algemene bijstand", "ioaw", "ioaz")),
@@ -218,7 +225,7 @@ CONTRACTS: dict[str, Contract] = {
                         "at any time in the period",
             sender="municipality",
             columns=(
-                _bsn("BSN of the applicant (the household's reference person)"),
+                _bsn("the applicant, the household's reference person"),
                 _municipality(),
                 Column("trajectory_type", "text", "phase or kind of trajectory",
                        values=("stabilisatie", "schuldregeling", "budgetbeheer", "nazorg")),
@@ -233,7 +240,7 @@ CONTRACTS: dict[str, Contract] = {
                         "period",
             sender="municipality",
             columns=(
-                _bsn("BSN of the client"),
+                _bsn("the client"),
                 _municipality(),
                 Column("provision_type", "text", "kind of provision",
                        values=("huishoudelijke hulp", "begeleiding", "dagbesteding",
@@ -248,7 +255,7 @@ CONTRACTS: dict[str, Contract] = {
             description="Youth care trajectories (Jeugdwet) running at any time in the period",
             sender="municipality",
             columns=(
-                _bsn("BSN of the young person"),
+                _bsn("the young person"),
                 _municipality(),
                 Column("care_type", "text", "kind of youth care",
                        values=("jeugdhulp zonder verblijf", "jeugdhulp met verblijf",
@@ -263,7 +270,7 @@ CONTRACTS: dict[str, Contract] = {
             description="Registered informal carers (mantelzorgers) in the period",
             sender="municipality",
             columns=(
-                _bsn("BSN of the carer"),
+                _bsn("the carer"),
                 _municipality(),
                 Column("registration_date", "date", "date of registration", role=START_DATE),
                 Column("care_hours_per_week", "integer", "hours of care per week", minimum=0,

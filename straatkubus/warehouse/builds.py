@@ -23,6 +23,11 @@ transaction. A failing test or audit leaves the marts Superset reads as they wer
 After a server crash PostgreSQL empties every unlogged table (the intermediates, which a
 full build always fills): a build that finds one of them empty builds in full.
 
+Before building, `dbt source freshness` measures how long ago each raw table was last
+loaded (its newest delivery's load time, not the period it describes): stale sources are
+reported, and a municipal register loaded more than STRAATKUBUS_MAX_REGISTER_AGE_DAYS ago
+refuses the build unless `--force`.
+
 A year is built for a municipality once its register deliveries are complete (dbt decides
 in intermediate.int_register_years); until then the build builds all else, and
 `waiting_for` says which deliveries it waits for.
@@ -31,6 +36,7 @@ in intermediate.int_register_years); until then the build builds all else, and
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,6 +109,65 @@ class BuildPlan:
             return (f"incremental build of {', '.join(map(str, self.years))} "
                     f"({self.reason})")
         return f"{'full build' if self.scope == 'full' else 'no build'} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How long ago a raw table was last loaded, as `dbt source freshness` measures it: on
+    its loaded_at_field, the load time of its newest delivery (never the period delivered,
+    which is in the past by nature)."""
+
+    source: str  # dbt's source.table, e.g. brp.brp_persons
+    table: str
+    status: str  # dbt's: pass, warn, error (its thresholds), or runtime error
+    age_days: float | None  # None: not measured (nothing loaded)
+
+    def describe(self) -> str:
+        if self.age_days is None:
+            return f"{self.source}: freshness not measured ({self.status}; nothing loaded?)"
+        return f"{self.source}: last loaded {self.age_days:.0f} days ago ({self.status})"
+
+
+REGISTERS = frozenset(name for name, contract in CONTRACTS.items() if contract.is_register)
+
+
+def source_freshness(settings: Settings,
+                     run_dbt: Callable[[list[str], dict[str, str]], None]) -> list[Freshness]:
+    """Run `dbt source freshness`; its results land in dbt's target path (DBT_TARGET_PATH,
+    straatkubus.cli.dbt_env)."""
+    results = settings.state_dir / "dbt-target" / "sources.json"
+    results.unlink(missing_ok=True)
+    try:
+        run_dbt(["source", "freshness"], {})
+    except BuildRefused:  # dbt exits 1 when a source is past its error_after
+        if not results.exists():
+            raise
+    measured = []
+    for result in json.loads(results.read_text())["results"]:
+        source, table = result["unique_id"].split(".")[-2:]
+        age = result.get("max_loaded_at_time_ago_in_s")
+        measured.append(Freshness(f"{source}.{table}", table, result["status"],
+                                  None if age is None else age / 86400))
+    return measured
+
+
+def check_freshness(settings: Settings, run_dbt: Callable[[list[str], dict[str, str]], None],
+                    force: bool = False) -> list[str]:
+    """The stale sources, one line each; BuildRefused when a municipal register was last
+    loaded more than STRAATKUBUS_MAX_REGISTER_AGE_DAYS ago, unless `force`."""
+    measured = source_freshness(settings, run_dbt)
+    limit = settings.max_register_age_days
+    stale = [f for f in measured if f.table in REGISTERS and f.age_days is not None
+             and f.age_days > limit]
+    lines = [f"stale source {f.describe()}" for f in measured if f.status != "pass"]
+    if stale:
+        registers = f"{', '.join(f.table for f in stale)} last loaded more than {limit} days ago"
+        if not force:
+            raise BuildRefused("\n".join([
+                *lines, f"refused: {registers} (STRAATKUBUS_MAX_REGISTER_AGE_DAYS): load their "
+                "new deliveries, or build anyway with --force; nothing was built"]))
+        lines.append(f"building anyway (--force): {registers}")
+    return lines
 
 
 def project_fingerprint(cur) -> str:

@@ -1,6 +1,6 @@
-"""The dbt project's structure, checked on its manifest and catalogue from `dbt docs generate`:
-the dbt-project-evaluator rules of the project's style guide, written out because hub packages are
-out of reach here."""
+"""The dbt project's structure: dbt-project-evaluator's rules (the vendored package, run on
+the project's graph), and the project's own rules checked on its manifest and catalogue from
+`dbt docs generate`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from straatkubus.settings import REPO, Settings
@@ -28,6 +29,32 @@ def project(warehouse: Settings) -> tuple[dict, dict]:
     assert result.returncode == 0, result.stdout[-3000:]
     return (json.loads((target / "manifest.json").read_text()),
             json.loads((target / "catalog.json").read_text()))
+
+
+def test_dbt_project_evaluator_finds_nothing(warehouse: Settings):
+    """Every rule of dbt-project-evaluator (dbt_packages_vendored/README.md) holds, apart from
+    the exceptions in seeds/dbt_project_evaluator/, each with its reason."""
+    target = warehouse.state_dir / "evaluator-target"
+    env = {**os.environ, **warehouse.dbt_env(), "DBT_TARGET_PATH": str(target),
+           "DBT_LOG_PATH": str(warehouse.state_dir / "dbt-logs")}
+    dbt = Path(sys.executable).with_name("dbt")
+    result = subprocess.run([str(dbt), "build", "--select", "package:dbt_project_evaluator",
+                             "dbt_project_evaluator_exceptions",
+                             "--vars", "{evaluate_project: true}", "--project-dir", str(REPO),
+                             "--profiles-dir", str(REPO / "profiles")],
+                            env=env, cwd=REPO, capture_output=True, text=True)
+    try:
+        results = json.loads((target / "run_results.json").read_text())["results"]
+        rules = [r for r in results if r["unique_id"].startswith("test.dbt_project_evaluator.")]
+        assert len(rules) > 20, result.stdout[-3000:]
+        assert [(r["unique_id"], r["status"], r["failures"]) for r in rules
+                if r["status"] != "pass"] == []
+        assert result.returncode == 0, result.stdout[-3000:]
+    finally:
+        conn = psycopg2.connect(warehouse.dsn())
+        with conn, conn.cursor() as cur:
+            cur.execute("drop schema if exists dbt_project_evaluator cascade")
+        conn.close()
 
 
 def models(manifest: dict) -> dict[str, dict]:

@@ -101,6 +101,37 @@ def test_a_register_delivery_plans_a_full_build(own_warehouse, tmp_path):
     assert (plan.scope, plan.reason) == ("full", "new deliveries of woz_values")
 
 
+def test_a_stale_register_stops_the_build_unless_forced(own_warehouse, monkeypatch):
+    """(After the tests above: their builds passed the freshness check, since freshness is
+    the load time of a register's newest delivery, not the past period it describes.) A BRP
+    last loaded 500 days ago stops the build; --force builds anyway; the limit is a
+    setting."""
+    conn = psycopg2.connect(own_warehouse.dsn())
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("update raw.brp_persons "
+                        "set delivery_loaded_at = delivery_loaded_at - interval '500 days'")
+    finally:
+        conn.close()
+    select = ("build", "--select", "stg_brp__persons")
+
+    refused = CliRunner().invoke(app, list(select))
+    assert refused.exit_code != 0, refused.output
+    assert "stale source brp.brp_persons: last loaded 500 days ago (warn)" in refused.output
+    assert ("refused: brp_persons last loaded more than 400 days ago "
+            "(STRAATKUBUS_MAX_REGISTER_AGE_DAYS)") in refused.output
+    assert "published" not in refused.output
+
+    forced = straatkubus(*select, "--force")
+    assert "building anyway (--force): brp_persons last loaded more than 400 days" in forced
+    assert "published" in forced
+
+    monkeypatch.setenv("STRAATKUBUS_MAX_REGISTER_AGE_DAYS", "600")
+    allowed = straatkubus(*select)
+    assert "stale source brp.brp_persons" in allowed and "published" in allowed
+    assert "refused" not in allowed and "--force" not in allowed
+
+
 def test_a_build_before_any_load_asks_for_one(warehouse, monkeypatch):
     from straatkubus.settings import Settings
 

@@ -61,10 +61,12 @@ def test_unreachable_postgres_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyP
 
 @pytest.fixture()
 def fake_build(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
-    """`straatkubus build` without a warehouse: no lock, a full plan, no shadow to prepare;
-    the test records dbt's calls in the returned list."""
+    """`straatkubus build` without a warehouse: no lock, no freshness check (tested on a real
+    warehouse in test_incremental_build), a full plan, no shadow to prepare; the test records
+    dbt's calls in the returned list."""
     calls: list[tuple[str, ...]] = []
     monkeypatch.setattr(cli, "one_at_a_time", lambda settings, command: contextlib.nullcontext())
+    monkeypatch.setattr(builds, "check_freshness", lambda settings, run_dbt, force: [])
     monkeypatch.setattr(builds, "plan", lambda settings, full: builds.BuildPlan("full", "test", 0, ""))
     monkeypatch.setattr(builds, "prepare_shadow", lambda settings, copy_live: None)
     return calls

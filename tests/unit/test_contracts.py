@@ -63,6 +63,49 @@ def test_the_documented_contracts_are_current():
         "run `straatkubus contracts --write`"
 
 
+def test_the_dbt_sources_are_current():
+    from straatkubus.ingest.dbt_sources import rendered
+    from straatkubus.settings import REPO
+
+    committed = set(REPO.glob("models/staging/*/_*__sources.yml"))
+    files = rendered()
+    assert committed == set(files), "run `straatkubus contracts --write`"
+    for path, text in files.items():
+        assert path.read_text() == text, f"{path}: run `straatkubus contracts --write`"
+
+
+def test_the_dbt_sources_describe_the_raw_tables_as_they_are_made():
+    """Every column of every raw table, in the loader's order, with the contract's key
+    tested not null and its personal data tagged pii."""
+    import re
+
+    import yaml
+
+    from straatkubus.ingest.dbt_sources import rendered
+    from straatkubus.ingest.load import DELIVERY_COLUMNS, MANIFEST_DDL
+    from straatkubus.ingest.reference import REFERENCE_DDL
+
+    tables = {table["name"]: table for text in rendered().values()
+              for source in yaml.safe_load(text)["sources"] for table in source["tables"]}
+    for contract in CONTRACTS.values():
+        columns = tables[contract.table]["columns"]
+        stored = [column.name for column in contract.stored_columns()]
+        assert [column["name"] for column in columns] == [*DELIVERY_COLUMNS, *stored]
+        key = {f"{name}_pseudonym" if name in contract.pseudonymise else name
+               for name in contract.key}
+        assert {c["name"] for c in columns if "not_null" in c.get("data_tests", [])} == key
+        assert all("pii" in c.get("tags", []) for c in columns if c["name"].endswith("_pseudonym"))
+        assert all(c["description"].strip() for c in columns)
+    ddl = dict(re.findall(r"create table if not exists raw\.(\w+) \((.*?)\n\);",
+                          REFERENCE_DDL + MANIFEST_DDL, re.S))
+    for name in ("cbs_pc4_areas", "cbs_wijken", "cbs_municipality_areas", "cbs_municipality_figures"):
+        made = [line.split()[0] for line in ddl[name].strip().splitlines()
+                if not line.strip().startswith("primary key")]
+        assert [column["name"] for column in tables[name]["columns"]] == made, name
+    made = {line.split()[0] for line in ddl["deliveries"].strip().splitlines()}
+    assert {column["name"] for column in tables["deliveries"]["columns"]} <= made
+
+
 def test_the_register_deliveries_seed_follows_the_contracts():
     """seeds/register_deliveries.csv (what a municipality's year waits for, in dbt) lists
     every yearly source of every municipality, from the municipality or each partner
