@@ -20,5 +20,6 @@ test: install ## Run every test against real PostgreSQL, Superset and Chromium
 down: ## Stop everything the demo started
 	@$(VENV_BIN)/straatkubus down
 
-lint: ## ruff on the Python code (sqlfluff runs inside `make test`: it needs a database)
-	@$(VENV_BIN)/ruff check straatkubus tests
+lint: ## ruff on the Python code, sqlfluff on the audit's SQL (the dbt models need a database: `make test`)
+	@$(VENV_BIN)/ruff check straatkubus tests superset/superset_config.py
+	@cd straatkubus/publish/audit/sql && $(CURDIR)/$(VENV_BIN)/sqlfluff lint .
