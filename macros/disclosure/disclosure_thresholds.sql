@@ -46,8 +46,10 @@
 
     -- a subset's difference from its whole: as strict as for the subset itself
     select
-        share_pairs.pair_id,
-        coalesce(quantity_thresholds.threshold, {{ var('min_cell_size') }})
+        share_pairs.pair_id as quantity_id,
+        coalesce(
+            quantity_thresholds.threshold, {{ var('min_cell_size') }}
+        ) as threshold
     from {{ share_pairs }} as share_pairs
     left join quantity_thresholds
         on share_pairs.numerator_quantity_id = quantity_thresholds.quantity_id

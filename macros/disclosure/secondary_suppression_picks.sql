@@ -99,15 +99,15 @@
                 coalesce(candidates.child_quantity_id, leaks.quantity_id)
                 = share_pairs.pair_id
         order by
-            leaks.parent_id,
-            leaks.parent_period_id,
-            leaks.quantity_id,
-            leaks.child_level,
+            leaks.parent_id asc,
+            leaks.parent_period_id asc,
+            leaks.quantity_id asc,
+            leaks.child_level asc,
             candidates.amount asc nulls last,
-            candidates.area_id,
-            candidates.period_id,
+            candidates.area_id asc,
+            candidates.period_id asc,
             -- parts of one whole with equal amounts: any, but always the same
-            candidates.child_quantity_id
+            candidates.child_quantity_id asc
     ) as picked_per_leak
 
 )

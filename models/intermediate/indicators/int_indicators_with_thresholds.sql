@@ -39,9 +39,9 @@ final as (
         greatest(
             indicators.min_cell_size,
             case indicators.sensitivity_tier
-                {%- for tier, size in var('min_cell_size_per_tier').items() %}
-                when '{{ tier }}' then {{ size }}
-                {%- endfor %}
+                {% for tier, size in var('min_cell_size_per_tier').items() -%}
+                    when '{{ tier }}' then {{ size }}
+                {% endfor -%}
             end,
             {{ var('min_cell_size') }}
         ) as min_cell_size,
@@ -63,7 +63,7 @@ final as (
         ) as denominator_rounding_base,
         indicators.sensitivity_tier in (
             {%- for tier in var('zero_is_secret_tiers') %}
-            '{{ tier }}'{{ ',' if not loop.last }}
+                '{{ tier }}'{{ ',' if not loop.last }}
             {%- endfor %}
         ) as is_zero_secret
 

@@ -116,9 +116,9 @@ final as (
         addresses.pc4_code,
         addresses.municipality_code,
         -- persons and households: zero where no household lives
-        {%- for column in household_columns %}
-        coalesce(household_quantities.{{ column }}, 0) as {{ column }},
-        {%- endfor %}
+        {% for column in household_columns -%}
+            coalesce(household_quantities.{{ column }}, 0) as {{ column }},
+        {% endfor -%}
         case
             when dwellings.has_rent_arrears
                 then coalesce(household_quantities.households_with_debt_help, 0)
