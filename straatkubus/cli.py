@@ -1,9 +1,10 @@
-"""The `straatkubus` command line: database, generate, validate, load, prune, build, audit, superset,
-demo."""
+"""The `straatkubus` command line: database, generate, validate, load, prune, build, docs, audit,
+superset, demo."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -12,15 +13,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
+import psycopg2
 import typer
 import yaml
 
+from straatkubus.settings import REPO, SYSTEM_ENV, VARIABLES, Settings, local_cluster_only
 from straatkubus.warehouse import cluster
-from straatkubus.settings import REPO, SYSTEM_ENV, Settings
+
+
+def _environment_help() -> str:
+    """The variables of straatkubus/settings.py, for the epilog of `straatkubus --help`."""
+    lines = []
+    for variable in VARIABLES:
+        fallback = f"else {variable.libpq}, " if variable.libpq else ""
+        default = ("generated once per state folder" if variable.default is None
+                   else f"default {variable.default}")
+        lines.append(f"{variable.name}: {variable.help} ({fallback}{default})")
+    return ("Environment (STRAATKUBUS_* wins over libpq's PG*, which wins over the default):\n\n"
+            + "\n".join(lines))
+
 
 app = typer.Typer(help="Straatkubus Parkstad: deliveries → warehouse → dbt → Superset.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  epilog=_environment_help(), no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="The project-local PostgreSQL + PostGIS cluster.", no_args_is_help=True)
 superset_app = typer.Typer(help="The Superset server and its assets.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -31,9 +47,21 @@ def _step(message: str) -> None:
     typer.secho(f"==> {message}", fg=typer.colors.CYAN, err=True)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = 1) -> None:
     typer.secho(message, fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"straatkubus {importlib.metadata.version('straatkubus')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit")) -> None:
+    """Options of the command itself (the help is the app's)."""
 
 
 # Session-level advisory lock held by `load` and `build` on the warehouse: one at a time.
@@ -75,7 +103,7 @@ def db_up() -> None:
     cluster.start(settings)
     cluster.ensure_databases(settings)
     typer.echo(f"PostgreSQL {'created and ' if created else ''}running on "
-               f"127.0.0.1:{settings.pg_port} (data: {settings.pg_data_dir})")
+               f"{settings.pg_host}:{settings.pg_port} (data: {settings.pg_data_dir})")
 
 
 @db_app.command("down")
@@ -187,9 +215,8 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
         started = datetime.now(UTC)
         refused = 0
         totals = [0, 0, 0]
-        for number, result in enumerate(load_files(settings, files,
-                                                   accept_volume_change=accept_volume_change),
-                                        start=1):
+        results = load_files(settings, files, accept_volume_change=accept_volume_change)
+        for number, result in enumerate(_progress(results, files), start=1):
             if isinstance(result, Exception):
                 typer.secho(f"[{number}/{len(files)}] {result}", fg=typer.colors.RED, err=True)
                 refused += 1
@@ -202,6 +229,25 @@ def load(path: Path = typer.Argument(..., help="A delivery file or a folder of t
         _retain(settings, started)
     if refused:
         _fail(f"{refused} delivery file(s) refused or held: nothing of them was loaded")
+
+
+Loaded = TypeVar("Loaded")
+
+
+def _progress(results: Iterator[Loaded], files: list[Path]) -> Iterator[Loaded]:
+    """`results`, one per file, with a progress bar on the terminal (on stderr, below the
+    lines printed meanwhile; nothing when stderr is not a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    console = Console(stderr=True)
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(f"loading {files[0].name}" if files else "loading", total=len(files))
+        for number, result in enumerate(results, start=1):
+            following = f"loading {files[number].name}" if number < len(files) else "loading"
+            bar.update(task, completed=number, description=following)
+            yield result
 
 
 def _retain(settings: Settings, started: datetime) -> None:
@@ -238,8 +284,8 @@ def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
     deliveries are new, for the years they concern; the marts are built out of Superset's
     sight, audited, and only then published. Then empty Superset's result cache, and say
     which register deliveries a year waits for before it is built for a municipality."""
-    from straatkubus.warehouse import builds
     from straatkubus.publish import superset
+    from straatkubus.warehouse import builds
 
     settings = Settings.from_env()
     with one_at_a_time(settings, "build"):
@@ -250,9 +296,9 @@ def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
         typer.echo(plan.describe())
         if plan.scope != "none":
             try:
-                seconds = builds.execute(settings, plan, lambda args, env: _dbt(settings, *args, env=env))
+                seconds = builds.execute(settings, plan, lambda args, env: _dbt_build(settings, args, env))
             except builds.BuildRefused as error:
-                _fail(str(error))
+                _fail(str(error), error.exit_code)
             typer.echo("published: the new marts replaced the old ones (dbt tests and disclosure audit passed; "
                        + ", ".join(f"{step} {value:.1f} s" for step, value in seconds.items()) + ")")
             superset.clear_result_cache(settings)
@@ -304,16 +350,40 @@ def dbt_env(settings: Settings, extra: dict[str, str] | None = None) -> dict[str
             "DBT_LOG_PATH": str(settings.state_dir / "dbt-logs")}
 
 
-def _dbt(settings: Settings, *args: str, env: dict[str, str] | None = None) -> None:
-    env = dbt_env(settings, env)
+def run_dbt(settings: Settings, *args: str, env: dict[str, str] | None = None) -> int:
+    """Run dbt on the project with the allowlisted environment; its exit code (1: a model or
+    test failed, 2: dbt could not run)."""
     dbt = Path(sys.executable).with_name("dbt")
     command = [str(dbt), *args, "--project-dir", str(REPO), "--profiles-dir",
                str(REPO / "profiles")]
-    if subprocess.run(command, env=env, cwd=REPO).returncode != 0:
-        from straatkubus.warehouse.builds import BuildRefused
+    return subprocess.run(command, env=dbt_env(settings, env), cwd=REPO).returncode
 
+
+def _dbt_build(settings: Settings, args: list[str], env: dict[str, str]) -> None:
+    """The dbt step of a build; a failure refuses the build with dbt's exit code."""
+    from straatkubus.warehouse.builds import BuildRefused
+
+    code = run_dbt(settings, *args, env=env)
+    if code != 0:
         raise BuildRefused(f"dbt {args[0]} failed: nothing was published, Superset reads the marts "
-                           "as they were")
+                           "as they were", exit_code=code)
+
+
+@app.command()
+def docs(port: int = typer.Option(None, help="Port to serve on (default: STRAATKUBUS_DOCS_PORT)")) -> None:
+    """Generate the dbt docs of the warehouse (models, sources, tests, lineage and the columns
+    of its relations) and serve them on 127.0.0.1 until Ctrl-C."""
+    settings = Settings.from_env()
+    port = port or settings.docs_port
+    target = ("--target-path", str(settings.state_dir / "dbt-docs"))  # not the builds' target
+    code = run_dbt(settings, "docs", "generate", *target)
+    if code != 0:
+        _fail("dbt docs generate failed (it needs a built warehouse: `straatkubus build`)", code)
+    _step(f"dbt docs on http://127.0.0.1:{port} (Ctrl-C stops them)")
+    code = run_dbt(settings, "docs", "serve", *target, "--host", "127.0.0.1", "--port", str(port),
+                   "--no-browser")
+    if code != 0:
+        _fail("dbt docs serve failed", code)
 
 
 @app.command()
@@ -327,6 +397,7 @@ def bench(inhabitants: int = typer.Option(1_000_000, help="Inhabitants for the t
     BENCHMARKS.md."""
     from straatkubus.bench import run
 
+    local_cluster_only()
     try:
         chosen = tuple(int(part.replace("_", "")) for part in scales.split(","))
     except ValueError:
@@ -375,8 +446,9 @@ def superset_down() -> None:
 def demo(scale: float = typer.Option(1.0, help="Fraction of the real Parkstad population"),
          seed: int = typer.Option(42)) -> None:
     """Bring up everything: cluster, data, validation, load, dbt build, Superset, deploy."""
+    local_cluster_only()
     settings = Settings.from_env()
-    _step(f"PostgreSQL + PostGIS on 127.0.0.1:{settings.pg_port}")
+    _step(f"PostgreSQL + PostGIS on {settings.pg_host}:{settings.pg_port}")
     db_up()
     _step("generating synthetic Parkstad deliveries")
     generate(out=None, scale=scale, seed=seed, years="2022-2024", month=None)
@@ -405,13 +477,23 @@ def down() -> None:
 
 
 def main() -> None:
-    """Entry point: known failures end with their message and exit 1, not a traceback."""
-    from straatkubus.warehouse.cluster import ClusterError
+    """Entry point: known failures end with their message, not a traceback: exit 2 when
+    PostgreSQL cannot be reached, 1 otherwise."""
     from straatkubus.ingest.intake import DeliveryRefused
     from straatkubus.publish.superset import SupersetError
+    from straatkubus.warehouse.cluster import ClusterError
 
     try:
         app()
+    except psycopg2.OperationalError as error:
+        if error.pgcode is not None:  # a statement failed, on a connection that was made
+            raise
+        settings = Settings.from_env()
+        reason = next(iter(str(error).strip().splitlines()), "no reason given")
+        typer.secho(f"straatkubus: cannot reach PostgreSQL at {settings.pg_host}:{settings.pg_port} "
+                    f"({reason}); is it running? start it with `straatkubus db up` or set "
+                    "STRAATKUBUS_PG_*", fg=typer.colors.RED, err=True)
+        sys.exit(2)
     except (ClusterError, DeliveryRefused, SupersetError, FileNotFoundError, ValueError) as error:
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
         sys.exit(1)

@@ -14,10 +14,11 @@ import pytest
 
 from straatkubus.settings import REPO
 
-# The caller's own settings (a sourced demo or benchmark environment, STRAATKUBUS_TILES)
-# must not change what the tests build. Two test runs at once (e.g. in two worktrees)
-# pick other ports through STRAATKUBUS_TEST_*.
-for name in [name for name in os.environ if name.startswith("STRAATKUBUS_")]:
+# The caller's own settings (a sourced demo or benchmark environment, STRAATKUBUS_TILES,
+# libpq's PGPORT and the like, which the settings fall back on) must not change what the
+# tests build or where. Two test runs at once (e.g. in two worktrees) pick other ports
+# through STRAATKUBUS_TEST_*.
+for name in [name for name in os.environ if name.startswith(("STRAATKUBUS_", "PG"))]:
     if not name.startswith("STRAATKUBUS_TEST_"):
         del os.environ[name]
 TEST_ENV = {
@@ -29,8 +30,8 @@ TEST_ENV = {
 }
 os.environ.update(TEST_ENV)  # before any Settings is read
 
-from straatkubus.warehouse import cluster  # noqa: E402
 from straatkubus.settings import Settings  # noqa: E402
+from straatkubus.warehouse import cluster  # noqa: E402
 
 TEST_SCALE = 0.15  # about 38 thousand inhabitants: every municipality, quick to build
 TEST_SEED = 7

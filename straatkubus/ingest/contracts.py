@@ -407,14 +407,10 @@ def parse_delivery_name(path: Path) -> DeliveryName:
 
 def markdown() -> str:
     """`docs/deliveries.md`: every contract as a newcomer or a sender reads it."""
-    from dataclasses import fields
-
-    from straatkubus.settings import Settings
-
-    defaults = {f.name: f.default for f in fields(Settings)}
+    from straatkubus.settings import DEFAULTS
 
     def limit(name: str):
-        return defaults[name]
+        return DEFAULTS[name]
 
     lines = [
         "# Delivery contracts",

@@ -38,9 +38,9 @@ from dataclasses import dataclass
 import psycopg2
 from psycopg2 import sql
 
-from straatkubus.warehouse import access
 from straatkubus.ingest.contracts import CONTRACTS
 from straatkubus.settings import MUNICIPALITIES, REPO, Settings
+from straatkubus.warehouse import access
 
 BUILDS_DDL = """
 create schema if not exists raw;
@@ -66,7 +66,12 @@ SHADOW_SCHEMA = "marts_build"
 
 
 class BuildRefused(RuntimeError):
-    """dbt, its tests or the disclosure audit failed: nothing was published."""
+    """dbt, its tests or the disclosure audit failed: nothing was published. `exit_code` is
+    what `straatkubus build` exits with: dbt's own when dbt failed, else 1."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)

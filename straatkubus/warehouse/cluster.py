@@ -15,8 +15,8 @@ from pathlib import Path
 import psycopg2
 from psycopg2 import sql
 
-from straatkubus.warehouse import access
 from straatkubus.settings import Settings
+from straatkubus.warehouse import access
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 

@@ -17,9 +17,9 @@ import requests
 import test_superset_security as security
 from test_superset_security import CATALOGUE, RLS_COLUMNS, Access, browser_session
 
-from straatkubus.warehouse import access, builds
 from straatkubus.publish import superset
 from straatkubus.settings import REPO, Settings
+from straatkubus.warehouse import access, builds
 
 pytestmark = pytest.mark.stack
 

@@ -9,8 +9,8 @@ import psycopg2
 import pytest
 import yaml
 
-from straatkubus.synth import generate
 from straatkubus.settings import REPO, Settings
+from straatkubus.synth import generate
 
 LEVELS = ("pc6", "pc4", "wijk", "gemeente", "regio")
 

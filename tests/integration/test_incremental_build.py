@@ -10,8 +10,8 @@ from conftest import TEST_SCALE, TEST_SEED
 from conftest import run_cli as straatkubus
 from typer.testing import CliRunner
 
-from straatkubus.warehouse import cluster
 from straatkubus.cli import app
+from straatkubus.warehouse import cluster
 
 # Every model partitioned by year (macros/incremental/rebuilt_years.sql).
 YEAR_PARTITIONED = (

@@ -36,8 +36,8 @@ import requests
 import yaml
 from psycopg2 import sql
 
-from straatkubus.warehouse import access
 from straatkubus.settings import REPO, SYSTEM_ENV, Settings
+from straatkubus.warehouse import access
 
 SUPERSET_DIR = REPO / "superset"
 ASSETS_DIR = SUPERSET_DIR / "assets"

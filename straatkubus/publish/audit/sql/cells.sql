@@ -1,0 +1,1 @@
+create temp view audit_cells as {cell_tables}

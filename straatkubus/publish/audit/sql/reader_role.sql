@@ -1,0 +1,2 @@
+select 1 from pg_roles
+where rolname = %(reader)s

@@ -1,0 +1,2 @@
+select count(*) from audit_areas
+where area_level = 'regio'

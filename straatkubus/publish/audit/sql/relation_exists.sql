@@ -1,0 +1,1 @@
+select to_regclass(%(relation)s) is not null

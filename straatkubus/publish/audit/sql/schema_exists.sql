@@ -1,0 +1,2 @@
+select 1 from pg_namespace
+where nspname = %(schema)s

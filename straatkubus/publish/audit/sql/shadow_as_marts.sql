@@ -1,0 +1,2 @@
+alter schema {shadow} rename to marts;
+grant usage on schema marts to {reader_role};
