@@ -43,8 +43,8 @@
 
 {#- Query: per parent (parent_id, parent_period_id, quantity_id, child_level: the
     children's area level, 'maand' or 'deel') the sum of the hidden non-zero children
-    among `quantities` (rows of the layout of `<state>_quantities`, disclosure_quantities),
-    in one pass over every relation at once. -#}
+    among `quantities` (rows of the layout of the `<state>_quantities` of
+    disclosure_quantities), in one pass over every relation at once. -#}
 {% macro disclosure_hidden_sums(quantities) -%}
     {%- set parents = disclosure_parent_columns() %}
     select

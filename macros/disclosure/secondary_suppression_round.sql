@@ -22,7 +22,8 @@
     quantities this round hides), `<name>_hidden` (every row of `<base>_quantities`
     hidden by the picks of this and the previous rounds, differences included),
     `<name>_hidden_sums` (their sums per parent) and a few on the way. `slivers` and
-    `share_pairs` are the relations of disclosure_slivers and disclosure_share_pairs. -#}
+    `share_pairs` are the relations of disclosure_slivers and
+    disclosure_share_pairs. -#}
 {% macro secondary_suppression_round(base, previous, name, slivers, share_pairs) -%}
 {{ secondary_suppression_leaks(base, previous, name, slivers) }},
 
