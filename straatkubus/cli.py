@@ -351,6 +351,25 @@ def audit(examples: int = typer.Option(10, help="Examples shown per broken rule"
         _fail(f"disclosure audit failed: {report.finding_count} finding(s)")
 
 
+@app.command()
+def checksum(schema: list[str] = typer.Option(["marts"], help="Schema to checksum (repeatable)"),
+             compare: Path = typer.Option(None, help="Earlier output to compare with: exit 1 "
+                                          "when a relation differs")) -> None:
+    """Print per table and view of the schemas its row count and an md5 of its rows (in
+    any order): record them before a refactoring, rebuild with --full, compare after."""
+    from straatkubus.warehouse.checksums import checksums, differences, parse, render
+
+    sums = checksums(Settings.from_env(), schema)
+    typer.echo(render(sums), nl=False)
+    if compare is not None:
+        found = differences(parse(compare.read_text()), sums)
+        for line in found:
+            typer.secho(line, fg=typer.colors.RED, err=True)
+        if found:
+            _fail(f"{len(found)} relation(s) differ from {compare}")
+        typer.echo(f"identical to {compare}", err=True)
+
+
 def dbt_env(settings: Settings, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The allowlisted environment dbt runs with."""
     return {**{name: os.environ[name] for name in SYSTEM_ENV if name in os.environ},

@@ -9,7 +9,7 @@ reference tables). The next build compares the warehouse with that record:
 - only new event deliveries (police, environment agency, public-space reports: the
   monthly sources): the models downstream of those sources and their data tests, for
   the years the deliveries concern (STRAATKUBUS_REBUILD_YEARS, see
-  macros/incremental.sql);
+  macros/incremental/rebuilt_years.sql);
 - nothing new: no build.
 
 A failed build records nothing, so the next one redoes its work.

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from straatkubus.cli import app
 from straatkubus.warehouse import cluster
 
-# Every model partitioned by year (macros/incremental.sql).
+# Every model partitioned by year (macros/incremental/rebuilt_years.sql).
 YEAR_PARTITIONED = (
     "intermediate.int_area_quantities",
     "intermediate.int_area_indicator_cells",

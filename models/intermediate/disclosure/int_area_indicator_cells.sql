@@ -14,15 +14,13 @@
 -- denominator is the year's (inhabitants or dwellings on 1 January). A year whose
 -- register deliveries are incomplete for the area's municipality (for the regio level:
 -- for any municipality) has event cells only, with the denominator of the latest
--- complete year (int_register_years). Incremental by year: see macros/incremental.sql.
+-- complete year (int_register_years). Incremental by year: see
+-- macros/incremental/rebuilt_years.sql.
 with
 
 quantities as (
 
-    select * from {{ ref('int_area_quantities') }}
-    {%- if is_incremental() %}
-        where {{ in_rebuilt_years('period_year') }}
-    {%- endif %}
+    {{ rebuilt_years_of(ref('int_area_quantities')) }}
 
 ),
 
@@ -35,10 +33,13 @@ register_years as (
 -- the years the rebuilt years take denominators from
 denominator_quantities as (
 
-    select * from {{ ref('int_area_quantities') }}
-    {%- if is_incremental() %}
-        where {{ in_rebuilt_or_denominator_years('period_year', 'register_years') }}
-    {%- endif %}
+    {{ rebuilt_years_of(ref('int_area_quantities'), register_years='register_years') }}
+
+),
+
+catalogue as (
+
+    select * from {{ ref('int_indicators_with_thresholds') }}
 
 ),
 
@@ -63,41 +64,6 @@ area_years as (
         parkstad_denominator_year as denominator_year
 
     from register_years
-
-),
-
-indicators as (
-
-    select * from {{ ref('indicators') }}
-
-),
-
-indicator_quantities as (
-
-    select * from {{ ref('indicator_quantities') }}
-
-),
-
-catalogue as (
-
-    select
-        indicators.indicator_code,
-        indicators.unit,
-        indicators.is_share,
-        indicators.numerator_quantity_code,
-        indicators.denominator_quantity_code,
-        indicators.group_quantity_code,
-        numerator_quantities.is_event,
-        {{ zero_is_secret('indicators.sensitivity_tier') }} as is_zero_secret,
-        {{ effective_min_cell_size('indicators') }} as min_cell_size,
-        {{ effective_min_denominator('indicators') }} as min_denominator,
-        {{ effective_rounding_base(
-            'numerator_quantities.rounding_base', "indicators.unit = 'euro'"
-        ) }} as rounding_base
-
-    from indicators
-    inner join indicator_quantities as numerator_quantities
-        on indicators.numerator_quantity_code = numerator_quantities.quantity_code
 
 ),
 

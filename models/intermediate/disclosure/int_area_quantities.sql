@@ -14,7 +14,7 @@
 -- insurer figures) are placed in the wijk holding most of the PC6 part's addresses;
 -- the parts then roll up to every level in one pass. Yearly periods carry every
 -- quantity; monthly periods carry the event quantities at var('monthly_levels').
--- Incremental by year: see macros/incremental.sql.
+-- Incremental by year: see macros/incremental/rebuilt_years.sql.
 {%- set address_quantities = quantity_columns(ref('int_address_quantities')) %}
 {%- set event_quantities = quantity_columns(ref('int_pc6_event_quantities')) %}
 {%- set care_quantities = quantity_columns(ref('int_pc6_care_quantities')) %}
@@ -23,10 +23,7 @@ with
 
 address_quantities as (
 
-    select * from {{ ref('int_address_quantities') }}
-    {%- if is_incremental() %}
-        where {{ in_rebuilt_years('period_year') }}
-    {%- endif %}
+    {{ rebuilt_years_of(ref('int_address_quantities')) }}
 
 ),
 
@@ -38,19 +35,13 @@ address_wijken as (
 
 event_quantities as (
 
-    select * from {{ ref('int_pc6_event_quantities') }}
-    {%- if is_incremental() %}
-        where {{ in_rebuilt_years('period_year') }}
-    {%- endif %}
+    {{ rebuilt_years_of(ref('int_pc6_event_quantities')) }}
 
 ),
 
 care_quantities as (
 
-    select * from {{ ref('int_pc6_care_quantities') }}
-    {%- if is_incremental() %}
-        where {{ in_rebuilt_years('period_year') }}
-    {%- endif %}
+    {{ rebuilt_years_of(ref('int_pc6_care_quantities')) }}
 
 ),
 

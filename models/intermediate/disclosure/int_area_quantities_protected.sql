@@ -18,36 +18,27 @@
 -- Every quantity per area and period with the decision whether it may be published:
 -- hidden by a primary rule of a cell that uses it ('primair'), or by secondary
 -- suppression so that it cannot be recovered by differencing ('secundair'); see
--- macros/secondary_suppression.sql. var('secondary_suppression_rounds') rounds run;
--- the test assert_secondary_suppression_converged fails the build if more are needed.
--- Incremental by year (suppression never crosses a year): see macros/incremental.sql.
+-- macros/disclosure/. var('secondary_suppression_rounds') rounds run; the test
+-- assert_secondary_suppression_converged fails the build if more are needed.
+-- Incremental by year (suppression never crosses a year): see macros/incremental/.
 with
 
 quantities as (
 
-    select * from {{ ref('int_area_quantities') }}
-    {%- if is_incremental() %}
-        where {{ in_rebuilt_years('period_year') }}
-    {%- endif %}
+    {{ rebuilt_years_of(ref('int_area_quantities')) }}
 
 ),
 
 -- read again for the output: a CTE read twice is materialised without statistics
 quantities_out as (
 
-    select * from {{ ref('int_area_quantities') }}
-    {%- if is_incremental() %}
-        where {{ in_rebuilt_years('period_year') }}
-    {%- endif %}
+    {{ rebuilt_years_of(ref('int_area_quantities')) }}
 
 ),
 
 cells as (
 
-    select * from {{ ref('int_area_indicator_cells') }}
-    {%- if is_incremental() %}
-        where {{ in_rebuilt_years('period_year') }}
-    {%- endif %}
+    {{ rebuilt_years_of(ref('int_area_indicator_cells')) }}
 
 ),
 
@@ -59,7 +50,7 @@ area_relations as (
 
 indicators as (
 
-    select * from {{ ref('indicators') }}
+    select * from {{ ref('int_indicators_with_thresholds') }}
 
 ),
 
@@ -69,9 +60,29 @@ indicator_quantities as (
 
 ),
 
-{{ disclosure_reference_ctes(
-    'area_relations', 'indicators', 'indicator_quantities'
-) }},
+parent_ids as (
+
+    {{ disclosure_parent_ids('area_relations') }}
+
+),
+
+share_pairs as (
+
+    {{ disclosure_share_pairs('indicators', 'indicator_quantities') }}
+
+),
+
+partitions as (
+
+    {{ disclosure_partitions('indicator_quantities') }}
+
+),
+
+thresholds as (
+
+    {{ disclosure_thresholds('indicators', 'share_pairs') }}
+
+),
 
 -- a cell breaking a primary rule hides its small quantity: the group (and the total
 -- taken over it) when the group is too small, else the numerator; a group of an
@@ -117,20 +128,30 @@ flagged as (
 
 round_0 as (
 
-    {{ disclosure_state('flagged', 'quantities.is_hidden') }}
+    {{ disclosure_state('flagged', 'parent_ids') }}
 
 ),
 
-{{ disclosure_quantities('round_0', 'round_0') }},
+{{ disclosure_quantities(
+    'round_0', 'share_pairs', 'thresholds', 'partitions'
+) }},
 
-{{ disclosure_slivers('round_0_quantities') }},
+slivers as (
 
-{{ disclosure_leaks('round_0') }},
+    {{ disclosure_slivers('round_0_quantities') }}
+
+),
+
+{{ disclosure_leaks('round_0', 'slivers', 'share_pairs') }},
 
 {%- for round in range(1, var('secondary_suppression_rounds') + 1) %}
 
     {{ secondary_suppression_round(
-        'round_0', 'round_' ~ (round - 1) if round > 1 else none, 'round_' ~ round
+        'round_0',
+        'round_' ~ (round - 1) if round > 1 else none,
+        'round_' ~ round,
+        'slivers',
+        'share_pairs',
     ) }},
 {%- endfor %}
 

@@ -1,5 +1,22 @@
 {{ config(materialized='table') }}
 
+{#- The quantities counted through households (household_quantities), in the order
+    of the model's columns. -#}
+{%- set household_columns = [
+    'inhabitants', 'inhabitants_0_17', 'inhabitants_18plus', 'inhabitants_18_66',
+    'inhabitants_under_23', 'inhabitants_65plus', 'inhabitants_75plus',
+    'inhabitants_65plus_living_alone', 'inhabitants_65plus_living_alone_low_income',
+    'minors_in_households_with_income', 'minors_in_low_income_households',
+    'social_assistance_recipients', 'social_assistance_recipients_18_66',
+    'social_assistance_recipients_over_3_years', 'youth_care_clients_under_23',
+    'residential_youth_care_clients_0_17', 'wmo_clients', 'wmo_clients_75plus',
+    'informal_carers', 'heavy_informal_carers', 'informal_carers_65plus',
+    'households', 'one_person_households', 'households_with_minors',
+    'single_parent_households', 'single_parent_households_low_income',
+    'households_with_income', 'households_income_to_120_pct',
+    'households_income_to_101_pct', 'households_with_debt_help',
+] %}
+
 -- One row per BAG address and period with every address-based quantity as a column
 -- (named as in seeds/indicator_quantities.csv), zero where there is none. Persons
 -- count at their BRP address through their household, which lives at the address of
@@ -98,59 +115,10 @@ final as (
         addresses.pc6_code,
         addresses.pc4_code,
         addresses.municipality_code,
-        -- persons (through their households)
-        coalesce(household_quantities.inhabitants, 0) as inhabitants,
-        coalesce(household_quantities.inhabitants_0_17, 0) as inhabitants_0_17,
-        coalesce(household_quantities.inhabitants_18plus, 0) as inhabitants_18plus,
-        coalesce(household_quantities.inhabitants_18_66, 0) as inhabitants_18_66,
-        coalesce(household_quantities.inhabitants_under_23, 0)
-            as inhabitants_under_23,
-        coalesce(household_quantities.inhabitants_65plus, 0) as inhabitants_65plus,
-        coalesce(household_quantities.inhabitants_75plus, 0) as inhabitants_75plus,
-        coalesce(household_quantities.inhabitants_65plus_living_alone, 0)
-            as inhabitants_65plus_living_alone,
-        coalesce(
-            household_quantities.inhabitants_65plus_living_alone_low_income, 0
-        ) as inhabitants_65plus_living_alone_low_income,
-        coalesce(household_quantities.minors_in_households_with_income, 0)
-            as minors_in_households_with_income,
-        coalesce(household_quantities.minors_in_low_income_households, 0)
-            as minors_in_low_income_households,
-        coalesce(household_quantities.social_assistance_recipients, 0)
-            as social_assistance_recipients,
-        coalesce(household_quantities.social_assistance_recipients_18_66, 0)
-            as social_assistance_recipients_18_66,
-        coalesce(household_quantities.social_assistance_recipients_over_3_years, 0)
-            as social_assistance_recipients_over_3_years,
-        coalesce(household_quantities.youth_care_clients_under_23, 0)
-            as youth_care_clients_under_23,
-        coalesce(household_quantities.residential_youth_care_clients_0_17, 0)
-            as residential_youth_care_clients_0_17,
-        coalesce(household_quantities.wmo_clients, 0) as wmo_clients,
-        coalesce(household_quantities.wmo_clients_75plus, 0) as wmo_clients_75plus,
-        coalesce(household_quantities.informal_carers, 0) as informal_carers,
-        coalesce(household_quantities.heavy_informal_carers, 0)
-            as heavy_informal_carers,
-        coalesce(household_quantities.informal_carers_65plus, 0)
-            as informal_carers_65plus,
-        -- households
-        coalesce(household_quantities.households, 0) as households,
-        coalesce(household_quantities.one_person_households, 0)
-            as one_person_households,
-        coalesce(household_quantities.households_with_minors, 0)
-            as households_with_minors,
-        coalesce(household_quantities.single_parent_households, 0)
-            as single_parent_households,
-        coalesce(household_quantities.single_parent_households_low_income, 0)
-            as single_parent_households_low_income,
-        coalesce(household_quantities.households_with_income, 0)
-            as households_with_income,
-        coalesce(household_quantities.households_income_to_120_pct, 0)
-            as households_income_to_120_pct,
-        coalesce(household_quantities.households_income_to_101_pct, 0)
-            as households_income_to_101_pct,
-        coalesce(household_quantities.households_with_debt_help, 0)
-            as households_with_debt_help,
+        -- persons and households: zero where no household lives
+        {% for column in household_columns -%}
+            coalesce(household_quantities.{{ column }}, 0) as {{ column }},
+        {% endfor -%}
         case
             when dwellings.has_rent_arrears
                 then coalesce(household_quantities.households_with_debt_help, 0)

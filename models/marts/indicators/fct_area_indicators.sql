@@ -18,42 +18,34 @@
 -- after primary and secondary suppression and rounding. A withheld cell shows no
 -- number, only its Dutch reason. An event rate of a year whose registers are
 -- incomplete has the denominator of the latest complete year, and says so.
--- Incremental by year: see macros/incremental.sql.
+-- Incremental by year: see macros/incremental/rebuilt_years.sql.
 with
 
 cells as (
 
-    select * from {{ ref('int_area_indicator_cells') }}
-    {%- if is_incremental() %}
-        where {{ in_rebuilt_years('period_year') }}
-    {%- endif %}
+    {{ rebuilt_years_of(ref('int_area_indicator_cells')) }}
 
 ),
 
 numerator_states as (
 
-    select * from {{ ref('int_area_quantities_protected') }}
-    {%- if is_incremental() %}
-        where {{ in_rebuilt_years('period_year') }}
-    {%- endif %}
+    {{ rebuilt_years_of(ref('int_area_quantities_protected')) }}
 
 ),
 
 -- the rebuilt years' denominators, of an earlier year where theirs are incomplete
 denominator_states as (
 
-    select * from {{ ref('int_area_quantities_protected') }}
-    {%- if is_incremental() %}
-        where {{ in_rebuilt_or_denominator_years(
-            'period_year', ref('int_register_years')
-        ) }}
-    {%- endif %}
+    {{ rebuilt_years_of(
+        ref('int_area_quantities_protected'),
+        register_years=ref('int_register_years'),
+    ) }}
 
 ),
 
 indicators as (
 
-    select * from {{ ref('indicators') }}
+    select * from {{ ref('int_indicators_with_thresholds') }}
 
 ),
 
@@ -74,8 +66,7 @@ decided as (
         or cells.lacks_denominator_year as is_suppressed,
         {{ rounded('cells.numerator', 'cells.rounding_base') }} as published_numerator,
         {{ rounded(
-            'cells.denominator',
-            effective_rounding_base('denominator_quantities.rounding_base', 'false')
+            'cells.denominator', 'indicators.denominator_rounding_base'
         ) }} as published_denominator
 
     from cells

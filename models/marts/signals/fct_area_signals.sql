@@ -27,16 +27,14 @@
 -- Parkstad, or risen sharply in the unfavourable direction. A suppressed value never
 -- signals. Summing is_signal over the indicators a user ticks gives the number of
 -- signals per area; averaging risk_score gives a combined score. Incremental by year
--- (macros/incremental.sql): a rebuilt year and the next, whose changes compare with it.
+-- (macros/incremental/rebuilt_years.sql): a rebuilt year and the next, whose changes
+-- compare with it.
 with
 
 area_indicators as (
 
-    select * from {{ ref('fct_area_indicators') }}
     -- the year before only for the previous period of the year's first one
-    {%- if is_incremental() %}
-        where {{ in_rebuilt_years('period_year', preceding=1, following=1) }}
-    {%- endif %}
+    {{ rebuilt_years_of(ref('fct_area_indicators'), preceding=1, following=1) }}
 
 ),
 
@@ -66,9 +64,7 @@ reference_values as (
     from {{ ref('fct_area_indicators') }}
     where
         area_level in ('gemeente', 'regio')
-        {%- if is_incremental() %}
-            and {{ in_rebuilt_years('period_year', following=1) }}
-        {%- endif %}
+        and {{ in_rebuilt_years_if_incremental('period_year', following=1) }}
 
 ),
 
@@ -146,9 +142,7 @@ valued as (
     from lagged
     where
         lagged.value is not null
-        {%- if is_incremental() %}
-            and {{ in_rebuilt_years('lagged.period_year', following=1) }}
-        {%- endif %}
+        and {{ in_rebuilt_years_if_incremental('lagged.period_year', following=1) }}
     window
         levels as (
             partition by lagged.indicator_code, lagged.period_code, lagged.area_level
@@ -179,9 +173,7 @@ ranked as (
     from lagged
     where
         lagged.value is null
-        {%- if is_incremental() %}
-            and {{ in_rebuilt_years('lagged.period_year', following=1) }}
-        {%- endif %}
+        and {{ in_rebuilt_years_if_incremental('lagged.period_year', following=1) }}
 
 ),
 

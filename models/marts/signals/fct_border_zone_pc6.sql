@@ -9,7 +9,7 @@
 -- The border zone: for each municipality (the viewer), the PC6 areas of its neighbours
 -- within var('border_zone_distance_m') of its boundary, with their openbaar signals, so
 -- that a municipality sees what happens just across its border and nothing more.
--- Incremental by year: see macros/incremental.sql.
+-- Incremental by year: see macros/incremental/rebuilt_years.sql.
 with
 
 neighbours as (
@@ -24,9 +24,7 @@ signals as (
     where
         area_level = 'pc6'
         and sensitivity_tier = 'openbaar'
-        {%- if is_incremental() %}
-            and {{ in_rebuilt_years('period_year') }}
-        {%- endif %}
+        and {{ in_rebuilt_years_if_incremental('period_year') }}
 
 ),
 

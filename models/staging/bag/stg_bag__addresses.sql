@@ -23,8 +23,8 @@ final as (
             st_setsrid(st_makepoint(x, y), split_part(crs, ':', 2)::integer),
             {{ var('working_srid') }}
         ) as address_point,
-        left(delivery_period, 4)::integer as period_year,
-        make_date(left(delivery_period, 4)::integer, 1, 1) as reference_date
+        {{ year_of_period('delivery_period') }} as period_year,
+        make_date({{ year_of_period('delivery_period') }}, 1, 1) as reference_date
 
     from source
 

@@ -12,8 +12,8 @@ final as (
         delivery_id,
         source,
         sender,
-        left(period, 4)::integer as period_year,
-        nullif(substr(period, 6, 2), '')::integer as period_month
+        {{ year_of_period('period') }} as period_year,
+        {{ month_of_period('period') }} as period_month
 
     from source
     where is_current

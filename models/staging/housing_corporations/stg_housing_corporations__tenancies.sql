@@ -17,9 +17,9 @@ final as (
         house_number,
         months_in_arrears,
         eviction_date,
-        left(delivery_period, 4)::integer as period_year,
+        {{ year_of_period('delivery_period') }} as period_year,
         -- the tenancies are the state at the end of the period
-        make_date(left(delivery_period, 4)::integer, 12, 31) as reference_date
+        make_date({{ year_of_period('delivery_period') }}, 12, 31) as reference_date
 
     from source
 

@@ -12,8 +12,8 @@ final as (
         bsn_pseudonym as person_id,
         municipality_code,
         income_pct_social_minimum,
-        left(delivery_period, 4)::integer as period_year,
-        make_date(left(delivery_period, 4)::integer, 1, 1) as reference_date
+        {{ year_of_period('delivery_period') }} as period_year,
+        make_date({{ year_of_period('delivery_period') }}, 1, 1) as reference_date
 
     from source
 

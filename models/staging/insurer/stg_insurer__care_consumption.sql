@@ -16,7 +16,7 @@ final as (
         insured_persons,
         mental_health_clients,
         care_costs_eur,
-        left(delivery_period, 4)::integer as period_year
+        {{ year_of_period('delivery_period') }} as period_year
 
     from source
 

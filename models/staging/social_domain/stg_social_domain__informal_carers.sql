@@ -13,8 +13,8 @@ final as (
         municipality_code,
         registration_date,
         care_hours_per_week,
-        left(delivery_period, 4)::integer as period_year,
-        make_date(left(delivery_period, 4)::integer, 1, 1) as reference_date
+        {{ year_of_period('delivery_period') }} as period_year,
+        make_date({{ year_of_period('delivery_period') }}, 1, 1) as reference_date
 
     from source
 

@@ -14,8 +14,8 @@ final as (
         care_type,
         start_date,
         end_date,
-        left(delivery_period, 4)::integer as period_year,
-        make_date(left(delivery_period, 4)::integer, 1, 1) as reference_date
+        {{ year_of_period('delivery_period') }} as period_year,
+        make_date({{ year_of_period('delivery_period') }}, 1, 1) as reference_date
 
     from source
 

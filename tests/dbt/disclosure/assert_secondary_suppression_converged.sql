@@ -1,7 +1,7 @@
 -- Fails for every parent (area and period) from which a hidden quantity could still be
 -- derived as a small number after the last round of secondary suppression: raise
 -- var('secondary_suppression_rounds') if this ever fails. An incremental build checks
--- the years it rebuilt (macros/incremental.sql).
+-- the years it rebuilt (macros/incremental/rebuilt_years.sql).
 with
 
 protected as (
@@ -19,7 +19,7 @@ area_relations as (
 
 indicators as (
 
-    select * from {{ ref('indicators') }}
+    select * from {{ ref('int_indicators_with_thresholds') }}
 
 ),
 
@@ -29,20 +29,46 @@ indicator_quantities as (
 
 ),
 
-{{ disclosure_reference_ctes(
-    'area_relations', 'indicators', 'indicator_quantities'
-) }},
+parent_ids as (
 
-remaining as (
-
-    {{ disclosure_state('protected', 'quantities.is_hidden') }}
+    {{ disclosure_parent_ids('area_relations') }}
 
 ),
 
-{{ disclosure_quantities('remaining', 'remaining') }},
+share_pairs as (
 
-{{ disclosure_slivers('remaining_quantities') }},
+    {{ disclosure_share_pairs('indicators', 'indicator_quantities') }}
 
-{{ disclosure_leaks('remaining') }}
+),
+
+partitions as (
+
+    {{ disclosure_partitions('indicator_quantities') }}
+
+),
+
+thresholds as (
+
+    {{ disclosure_thresholds('indicators', 'share_pairs') }}
+
+),
+
+remaining as (
+
+    {{ disclosure_state('protected', 'parent_ids') }}
+
+),
+
+{{ disclosure_quantities(
+    'remaining', 'share_pairs', 'thresholds', 'partitions'
+) }},
+
+slivers as (
+
+    {{ disclosure_slivers('remaining_quantities') }}
+
+),
+
+{{ disclosure_leaks('remaining', 'slivers', 'share_pairs') }}
 
 select * from remaining_leaks

@@ -15,11 +15,3 @@
     {%- endfor -%}
     {{ return(columns) }}
 {%- endmacro %}
-
-{#- A period's code: 'YYYY' for a year, 'YYYY-MM' for a month. -#}
-{% macro period_code(year, month) -%}
-    case
-        when {{ month }} is null then {{ year }}::text
-        else {{ year }}::text || '-' || lpad({{ month }}::text, 2, '0')
-    end
-{%- endmacro %}

@@ -37,22 +37,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The generic data tests of year-partitioned models are configured (dbt_project.yml,
-    model properties) with where: "__rebuilt_years__", which becomes in_rebuilt_years:
-    dbt's get_where_subquery with this one placeholder. -#}
-{% macro default__get_where_subquery(relation) -%}
-    {%- set where = (config.get('where') or '')
-        | replace('__rebuilt_years__', in_rebuilt_years('period_year')) -%}
-    {%- if where -%}
-        {%- set filtered -%}
-            (select * from {{ relation }} where {{ where }}) dbt_subquery
-        {%- endset -%}
-        {%- do return(filtered) -%}
-    {%- else -%}
-        {%- do return(relation) -%}
-    {%- endif -%}
-{%- endmacro %}
-
 {#- in_rebuilt_years for a model that also reads the denominators of the rebuilt years:
     the years `register_years` (int_register_years, or a CTE over it) names as their
     denominator years, where a year's registers are incomplete. -#}
@@ -73,5 +57,30 @@
                 where period_year in ({{ years | join(', ') }})
             )
         )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The rows of `relation` a year-partitioned model reads: on an incremental run only
+    those of the rebuilt years (widened by preceding and following years; with
+    `register_years`, also the years that give them their denominators), else all. -#}
+{% macro rebuilt_years_of(relation, preceding=0, following=0, register_years=none) -%}
+    select * from {{ relation }}
+    {%- if is_incremental() %}
+        where
+        {%- if register_years is none %}
+            {{ in_rebuilt_years('period_year', preceding, following) }}
+        {%- else %}
+            {{ in_rebuilt_or_denominator_years('period_year', register_years) }}
+        {%- endif %}
+    {%- endif %}
+{%- endmacro %}
+
+{#- in_rebuilt_years on an incremental run, else `true`: for a condition within a query
+    rather than on the rows a model reads (rebuilt_years_of). -#}
+{% macro in_rebuilt_years_if_incremental(column, preceding=0, following=0) -%}
+    {%- if is_incremental() -%}
+        {{ in_rebuilt_years(column, preceding, following) }}
+    {%- else -%}
+        true
     {%- endif -%}
 {%- endmacro %}

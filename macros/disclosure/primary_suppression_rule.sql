@@ -1,0 +1,44 @@
+{#-
+    The primary rule a cell breaks, or null when it may be published:
+    'groep'       the group (the denominator, or the count itself) is below the minimum;
+    'afronding'   a rounded count below the minimum cell size, zero included (CBS: secret);
+    'kenmerk'     a small non-zero count of people with the characteristic;
+    'complement'  a small non-zero count of people in the group without it.
+    Where zero is secret (tiers in var('zero_is_secret_tiers')), a count or complement of
+    zero breaks the rule too: otherwise the withheld cells next to published zeros would
+    tell that someone in the group has the characteristic.
+    Money amounts (is_amount) are protected by their group only.
+-#}
+{% macro primary_suppression_rule(
+    numerator, denominator, group_size, min_cell_size, min_denominator,
+    is_share, is_amount, rounding_base, zero_is_secret
+) -%}
+    case
+        when {{ group_size }} < {{ min_denominator }} then 'groep'
+        when {{ is_amount }} then null
+        when {{ rounding_base }} > 0 and {{ numerator }} < {{ min_cell_size }}
+            then 'afronding'
+        when
+            {{ numerator }} < {{ min_cell_size }}
+            and ({{ numerator }} > 0 or {{ zero_is_secret }})
+            then 'kenmerk'
+        when
+            {{ is_share }}
+            and {{ denominator }} - {{ numerator }} < {{ min_cell_size }}
+            and ({{ denominator }} - {{ numerator }} > 0 or {{ zero_is_secret }})
+            then 'complement'
+    end
+{%- endmacro %}
+
+{#- The Dutch reason shown for a withheld cell. Only a group too small to publish is
+    named as such; every other reason reads the same, because telling "few with the
+    characteristic" from "few without it" or "derivable from other figures" would give
+    away which side is small. -#}
+{% macro suppression_reason_text(rule, min_cell_size, min_denominator) -%}
+    case
+        when {{ rule }} = 'groep' then 'Minder dan ' || {{ min_denominator }}
+            || ' in de groep: niet gepubliceerd'
+        else 'Afgeschermd: minder dan ' || {{ min_cell_size }}
+            || ' met of zonder dit kenmerk, of terug te rekenen uit andere cijfers'
+    end
+{%- endmacro %}
