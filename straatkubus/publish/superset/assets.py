@@ -184,7 +184,9 @@ def as_code(name: str, text: str) -> tuple[str, str]:
         _chart_as_code(config)
     elif kind == "dashboards":
         _dashboard_as_code(config)
-    return EXPORT_ID.sub("", name), dump_asset(config)
+    if kind in ("charts", "dashboards", "datasets"):  # a database's file has no id
+        name = EXPORT_ID.sub("", name)
+    return name, dump_asset(config)
 
 
 def _without_id(datasource: str) -> str:
@@ -193,9 +195,9 @@ def _without_id(datasource: str) -> str:
 
 
 def _chart_as_code(config: dict[str, Any]) -> None:
-    params = config.get("params") or {}
-    params.pop("datasource", None)
-    params.pop("slice_id", None)
+    if isinstance(config.get("params"), dict):
+        config["params"].pop("datasource", None)
+        config["params"].pop("slice_id", None)
     if config.get("query_context"):
         context = json.loads(config["query_context"])
         if "datasource" in context:
