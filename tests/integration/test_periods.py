@@ -144,7 +144,7 @@ def test_an_early_register_delivery_waits_for_the_others(periods_warehouse, tmp_
 def test_dashboards_open_on_the_newest_complete_year(periods_warehouse):
     """(After the tests above: 2025 has events and an early BRP, no complete registers.)
     The deploy pins a "first item" year filter to the newest year complete in Parkstad."""
-    from straatkubus.publish.superset import _pin_first_item_defaults
+    from straatkubus.publish.superset.assets import _pin_first_item_defaults
 
     assert rows(periods_warehouse, "select max(period_year) from marts.fct_area_signals") == [(2025,)]
     year_filter = {"name": "Jaar", "filterType": "filter_select",

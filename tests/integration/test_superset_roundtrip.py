@@ -1,14 +1,17 @@
 """Export -> fresh metadata database -> re-import: the same dashboards and the same security.
 
-The running test Superset is exported with `straatkubus superset export`; a second Superset
-(its own port, home and a new, empty metadata database) is deployed from that export only;
-exporting the second gives the same files. The first export also matches the security files in
-git, so what the deploy applied is exactly what the repository says.
+The running test Superset is exported with `straatkubus superset export`: into a copy of
+`superset/` it changes nothing, byte for byte (an export after an edit in the UI can be
+committed as it is). A second Superset (its own port, home and a new, empty metadata database)
+is deployed from an export only; exporting the second gives the same files. The export also
+matches the security files in git, so what the deploy applied is exactly what the repository
+says.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,28 +25,9 @@ from straatkubus.warehouse import cluster
 
 pytestmark = pytest.mark.stack
 
-# Installation-specific numbers in an export: chart ids in a dashboard's layout and filter scopes.
-VOLATILE_KEYS = {"chartId", "chartsInScope", "tabsInScope"}
 
-
-def _normalised(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _normalised(item) for key, item in value.items() if key not in VOLATILE_KEYS}
-    if isinstance(value, list):
-        return [_normalised(item) for item in value]
-    return value
-
-
-def _read_export(folder: Path) -> dict[str, Any]:
-    """Every exported file by kind and UUID (file names carry installation-specific ids)."""
-    exported = {}
-    for path in sorted(folder.rglob("*.yaml")):
-        if path.name == "metadata.yaml":  # holds the export's timestamp only
-            continue
-        config = _normalised(yaml.safe_load(path.read_text()))
-        parts = path.relative_to(folder).parts  # assets/<kind>/<name>_<id>.yaml, roles.yaml, rls.yaml
-        exported[f"{parts[1]}:{config['uuid']}" if parts[0] == "assets" else parts[0]] = config
-    return exported
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*.yaml"))}
 
 
 def _rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -82,6 +66,17 @@ def test_deploy_is_idempotent(superset_stack: Settings) -> None:
     assert before["logins"] and before["policies"]
     superset.deploy(superset_stack)
     assert inventory() == before
+
+
+def test_export_writes_the_committed_files(superset_stack: Settings, tmp_path: Path) -> None:
+    committed = _files(REPO / "superset")
+    target = tmp_path / "superset"
+    shutil.copytree(REPO / "superset", target)
+    superset.export(superset_stack, target)
+    exported = _files(target)
+    assert sorted(exported) == sorted(committed)
+    for name in committed:
+        assert exported[name] == committed[name], f"the export changes superset/{name}"
 
 
 @pytest.fixture(scope="module")
@@ -126,10 +121,9 @@ def test_export_reimport_reproduces_dashboards_and_security(
     # A fresh installation deployed from the export alone exports the same files.
     superset.deploy(fresh_superset, source=first)
     superset.export(fresh_superset, second)
-    before, after = _read_export(first), _read_export(second)
+    before, after = _files(first), _files(second)
     assert sorted(after) == sorted(before)
     for name in before:
         assert after[name] == before[name], f"{name} differs after the round trip"
-    dashboards = [config for name, config in before.items() if name.startswith("dashboards:")]
-    assert {config["slug"] for config in dashboards} == {"straatkubus-kaart", "regio-parkstad", "trends", "indicatoren"}
-
+    slugs = {yaml.safe_load(text)["slug"] for name, text in before.items() if name.startswith("assets/dashboards/")}
+    assert slugs == {"straatkubus-kaart", "regio-parkstad", "trends", "indicatoren"}
