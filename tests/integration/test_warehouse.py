@@ -179,7 +179,7 @@ def test_map_boundaries_are_valid_geojson_with_five_decimals(warehouse):
 def test_superset_reader_may_select_the_marts_only_and_reads_no_rows(warehouse):
     """The base reader (Superset's login when no user is known) holds the grants the audit
     inspects, but no policy: row-level security gives it no rows (scope logins read theirs,
-    tests/integration/test_database_access.py)."""
+    tests/integration/security/database/test_logins.py)."""
     for mart in ("fct_area_indicators", "fct_area_signals", "dim_indicators", "dim_areas"):
         assert as_reader(warehouse, f"select count(*) from marts.{mart}")[0][0] == 0
         assert query(warehouse, f"select count(*) from marts.{mart}")[0][0] > 0
