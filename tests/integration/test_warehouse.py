@@ -8,19 +8,9 @@ import sys
 
 import psycopg2
 import pytest
-from conftest import TEST_SCALE, run_cli
+from conftest import TEST_SCALE, query, run_cli
 
 from straatkubus.settings import REPO, Settings
-
-
-def query(settings: Settings, sql: str, params=(), **connect):
-    conn = psycopg2.connect(settings.dsn(**connect))
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def as_reader(settings: Settings, sql: str):
