@@ -16,9 +16,9 @@ import psycopg2
 import pytest
 from conftest import run_cli
 
-from straatkubus.warehouse import cluster
 from straatkubus.publish.audit import AuditReport, audit
 from straatkubus.settings import Settings
+from straatkubus.warehouse import cluster
 
 READER = "straatkubus_audit_reader"
 YEAR = "2024"

@@ -13,9 +13,9 @@ import pytest
 from conftest import TEST_SCALE, TEST_SEED
 from conftest import run_cli as straatkubus
 
-from straatkubus.warehouse import cluster
 from straatkubus.publish.audit import audit
 from straatkubus.settings import REPO, Settings
+from straatkubus.warehouse import cluster
 
 MARTS = ("fct_area_indicators", "fct_area_signals", "fct_border_zone_pc6", "dim_areas", "dim_indicators")
 

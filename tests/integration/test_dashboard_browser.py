@@ -21,8 +21,7 @@ import psycopg2
 import pytest
 import yaml
 
-from straatkubus.bench import drawtime
-from straatkubus.bench import map_query_context
+from straatkubus.bench import drawtime, map_query_context
 from straatkubus.bench.drawtime import CHROMIUM, CHROMIUM_ARGS
 from straatkubus.settings import REPO, Settings
 

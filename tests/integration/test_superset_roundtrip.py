@@ -16,9 +16,9 @@ import psycopg2
 import pytest
 import yaml
 
-from straatkubus.warehouse import cluster
 from straatkubus.publish import superset
 from straatkubus.settings import REPO, Settings
+from straatkubus.warehouse import cluster
 
 pytestmark = pytest.mark.stack
 

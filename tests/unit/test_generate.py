@@ -28,8 +28,8 @@ from straatkubus.ingest.contracts import (
     START_DATE,
     parse_delivery_name,
 )
-from straatkubus.synth.generate import BORDER_ADDRESSES, N_STEMS, PC6_LETTERS, BsnMap, generate
 from straatkubus.settings import MUNICIPALITIES, Settings
+from straatkubus.synth.generate import BORDER_ADDRESSES, N_STEMS, PC6_LETTERS, BsnMap, generate
 from straatkubus.synth.variation import DRIFTS, unpublished_years
 
 DATA = Settings.from_env().reference_data_dir

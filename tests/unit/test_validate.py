@@ -7,7 +7,6 @@ import pytest
 
 from straatkubus.ingest.contracts import CONTRACTS
 from straatkubus.ingest.intake import read_delivery, scope
-from straatkubus.settings import Settings
 from straatkubus.ingest.validate import (
     DATA_DOCS,
     GX_DIR,
@@ -16,6 +15,7 @@ from straatkubus.ingest.validate import (
     ensure_suites,
     validate_intake,
 )
+from straatkubus.settings import Settings
 
 ALLOWED = scope(Settings.from_env().reference_data_dir, 0)
 KEY = Settings.from_env().pseudonym_key
