@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from straatkubus.settings import REPO
@@ -46,6 +48,26 @@ def run_cli(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, f"straatkubus {' '.join(args)}:\n{result.output}"
     return result.output
+
+
+def query(settings: Settings, sql: str, params=(), **connect) -> list[tuple]:
+    """The rows of one statement, as the warehouse's owner (or the login in `connect`)."""
+    conn = psycopg2.connect(settings.dsn(**connect))
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def deliver_month(settings: Settings, month: str) -> None:
+    """A month of event deliveries for the session's synthetic Parkstad, loaded (its own
+    events: for a month already delivered within a year, other events than the year's)."""
+    folder = settings.state_dir / f"{settings.pg_database}-month-{month}"
+    run_cli("generate", "--scale", str(TEST_SCALE), "--seed", str(TEST_SEED), "--month", month, "--out",
+            str(folder))
+    run_cli("load", str(folder))
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +109,25 @@ def superset_stack(warehouse: Settings):
         yield warehouse
     finally:
         superset.stop(warehouse)
+
+
+@pytest.fixture(scope="module")
+def own_warehouse(warehouse: Settings, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    """A warehouse database of the test module's own (`<database>_<module>`), loaded with the
+    session's deliveries and fully built, read by a base reader of its own (the audit of every
+    build fails when its reader may read another warehouse of the cluster, such as the
+    session's); dropped afterwards."""
+    suffix = request.module.__name__.rpartition(".")[2].removeprefix("test_")
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("STRAATKUBUS_PG_DATABASE", f"{warehouse.pg_database}_{suffix}")
+        environment.setenv("STRAATKUBUS_READER_USER", f"{warehouse.reader_user}_{suffix}")
+        settings = Settings.from_env()
+        cluster.drop_database(settings, settings.pg_database)
+        cluster.ensure_databases(settings)
+        run_cli("load", str(warehouse.deliveries_dir))
+        assert run_cli("build").startswith("full build (no earlier build)")
+        yield settings
+        cluster.drop_database(settings, settings.pg_database)
 
 
 @pytest.fixture(scope="module")

@@ -5,24 +5,14 @@ from __future__ import annotations
 
 import json
 
-import psycopg2
 import pytest
 import yaml
+from conftest import query
 
 from straatkubus.settings import REPO, Settings
 from straatkubus.synth.border import BORDER_PC6_SHARE
 
 LEVELS = ("pc6", "pc4", "wijk", "gemeente", "regio")
-
-
-def query(settings: Settings, sql: str, params=()) -> list[tuple]:
-    conn = psycopg2.connect(settings.dsn())
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def scalar(settings: Settings, sql: str, params=()):

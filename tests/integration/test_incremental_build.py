@@ -5,8 +5,7 @@ after a register delivery everything; before any load, nothing."""
 from __future__ import annotations
 
 import psycopg2
-import pytest
-from conftest import TEST_SCALE, TEST_SEED
+from conftest import TEST_SCALE, TEST_SEED, deliver_month
 from conftest import run_cli as straatkubus
 from typer.testing import CliRunner
 
@@ -22,36 +21,6 @@ YEAR_PARTITIONED = (
     "marts.fct_area_signals",
     "marts.fct_border_zone_pc6",
 )
-
-
-@pytest.fixture(scope="module")
-def own_warehouse(warehouse):
-    """A second warehouse database in the test cluster, loaded with the session's
-    deliveries and fully built, read by a base reader of its own (the disclosure audit
-    fails on marts its reader can read in another database); dropped afterwards."""
-    from straatkubus.settings import Settings
-
-    with pytest.MonkeyPatch.context() as environment:
-        environment.setenv("STRAATKUBUS_PG_DATABASE", f"{warehouse.pg_database}_incremental")
-        # a reader of its own: the audit of every build fails when its reader may read
-        # another warehouse of the cluster
-        environment.setenv("STRAATKUBUS_READER_USER", f"{warehouse.reader_user}_incremental")
-        settings = Settings.from_env()
-        cluster.drop_database(settings, settings.pg_database)
-        cluster.ensure_databases(settings)
-        straatkubus("load", str(warehouse.deliveries_dir))
-        assert straatkubus("build").startswith("full build (no earlier build)")
-        yield settings
-        cluster.drop_database(settings, settings.pg_database)
-
-
-def deliver_month(settings, month: str) -> None:
-    """A month of event deliveries for the session's synthetic Parkstad (its own events:
-    for a month already delivered within a year, other events than the year's)."""
-    folder = settings.state_dir / f"month-{month}"
-    straatkubus("generate", "--scale", str(TEST_SCALE), "--seed", str(TEST_SEED), "--month",
-                month, "--out", str(folder))
-    straatkubus("load", str(folder))
 
 
 def test_new_event_months_rebuild_their_years_as_a_full_build_would(own_warehouse):

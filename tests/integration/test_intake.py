@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import psycopg2
 import pytest
+from conftest import query
 
 from straatkubus.ingest.intake import DeliveryRefused
 from straatkubus.ingest.load import LoadResult, load_file, load_files
@@ -55,16 +56,6 @@ def write(folder: Path, name: str, header: list[str], rows: list[list[str]], *, 
     return path
 
 
-def query(settings, statement: str, *args):
-    conn = psycopg2.connect(settings.dsn())
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement, args)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
-
 def load_balanced(settings, path: Path):
     """Load a delivery and check rows in = loaded + quarantined everywhere; return the
     loaded rows' ids and the quarantine reasons by line."""
@@ -72,14 +63,14 @@ def load_balanced(settings, path: Path):
     assert result.rows_in == result.rows_loaded + result.rows_quarantined
     (delivery_id, rows_in, loaded, quarantined), = query(
         settings, "select delivery_id, rows_in, rows_loaded, rows_quarantined "
-        "from raw.deliveries where file_name = %s and is_current", path.name)
+        "from raw.deliveries where file_name = %s and is_current", (path.name,))
     assert (rows_in, loaded, quarantined) == (result.rows_in, result.rows_loaded,
                                               result.rows_quarantined)
     source = path.name.split("__")[0]
     (in_table,), = query(settings, f"select count(*) from raw.{source} where delivery_id = %s",
-                         delivery_id)
+                         (delivery_id,))
     reasons = dict(query(settings, "select line_number, reason from raw.quarantine "
-                         "where delivery_id = %s", delivery_id))
+                         "where delivery_id = %s", (delivery_id,)))
     assert in_table == loaded and len(reasons) == quarantined
     return delivery_id, reasons
 
@@ -92,7 +83,7 @@ def test_utf8_with_bom_semicolons_and_decimal_commas_are_read(intake_db, tmp_pat
     delivery_id, reasons = load_balanced(intake_db, path)
     assert reasons == {}
     stored = query(intake_db, "select income_pct_social_minimum::float8, municipality_code from "
-                   "raw.household_income where delivery_id = %s order by 1", delivery_id)
+                   "raw.household_income where delivery_id = %s order by 1", (delivery_id,))
     assert stored == [(98.0, "GM0917"), (123.5, "GM0917"), (1234.5, "GM0917")]
 
 
@@ -102,7 +93,7 @@ def test_windows_1252_is_decoded_and_bsns_never_stored(intake_db, tmp_path):
     delivery_id, reasons = load_balanced(intake_db, path)
     assert reasons == {}
     stored = query(intake_db, "select household_id, bsn_pseudonym from raw.brp_persons "
-                   "where delivery_id = %s order by household_id", delivery_id)
+                   "where delivery_id = %s order by household_id", (delivery_id,))
     assert stored[0][0] == "HH-Geleën-0"
     assert all(len(pseudonym) == 64 and pseudonym not in BSNS for _, pseudonym in stored)
 
@@ -115,7 +106,7 @@ def test_postcodes_are_normalised_or_quarantined(intake_db, tmp_path):
     path = write(tmp_path, "corporation_tenancies__weller__2024.csv", TENANCY_HEADER, rows)
     delivery_id, reasons = load_balanced(intake_db, path)
     assert query(intake_db, "select postcode from raw.corporation_tenancies "
-                 "where delivery_id = %s", delivery_id) == [("6411AB",)]
+                 "where delivery_id = %s", (delivery_id,)) == [("6411AB",)]
     assert "'0123AB' is not a valid Dutch postcode" in reasons[3]
     assert "'6411SS' is not a valid Dutch postcode" in reasons[4]
     assert "'1012AB' lies outside the municipalities in scope" in reasons[5]
@@ -130,7 +121,7 @@ def test_dates_in_the_future_outside_the_period_or_invalid_are_quarantined(intak
     path = write(tmp_path, "police_incidents__politie__2024-03.csv", POLICE_HEADER, rows)
     delivery_id, reasons = load_balanced(intake_db, path)
     assert query(intake_db, "select incident_date::text from raw.police_incidents where "
-                 "delivery_id = %s order by 1", delivery_id) == [("2024-03-05",), ("2024-03-15",)]
+                 "delivery_id = %s order by 1", (delivery_id,)) == [("2024-03-05",), ("2024-03-15",)]
     assert reasons[4] == "incident_date 2024-04-02 lies outside the period 2024-03"
     assert reasons[5] == "incident_date 2030-03-01 lies in the future"
     assert reasons[6] == "incident_date '2024-02-30' is not a date (yyyy-mm-dd)"
@@ -167,7 +158,7 @@ def test_a_bsn_in_a_field_that_should_not_hold_one_is_quarantined(intake_db, tmp
     delivery_id, reasons = load_balanced(intake_db, path)
     assert "household_id holds a 9-digit number that passes the elfproef" in reasons[6]
     assert query(intake_db, "select count(*) from raw.quarantine where delivery_id = %s and "
-                 "original_line like %s", delivery_id, f"%{BSNS[30]}%") == [(0,)]
+                 "original_line like %s", (delivery_id, f"%{BSNS[30]}%")) == [(0,)]
 
 
 def test_an_invalid_bsn_is_quarantined(intake_db, tmp_path):
@@ -207,7 +198,7 @@ def test_a_delivery_with_wrong_columns_or_sender_is_refused_whole(intake_db, tmp
             load_file(intake_db, path)
     checksum = hashlib.sha256(path.read_bytes()).hexdigest()
     assert query(intake_db, "select count(*) from raw.deliveries where sha256 = %s and "
-                 "outcome = 'refused'", checksum) == [(1,)]
+                 "outcome = 'refused'", (checksum,)) == [(1,)]
     assert query(intake_db, f"select count(*) from raw.{source}") == before
 
 
@@ -233,7 +224,7 @@ def test_the_same_file_again_changes_nothing_and_a_correction_replaces(intake_db
                  [brp_row(i, municipality_code="GM0986") for i in range(7)])
     assert load_file(intake_db, path).outcome == "replaced"
     assert query(intake_db, "select count(*), count(*) filter (where is_current) from "
-                 "raw.deliveries where file_name = %s", path.name) == [(2, 1)]
+                 "raw.deliveries where file_name = %s", (path.name,)) == [(2, 1)]
     assert query(intake_db, "select count(*) from raw.brp_persons where delivery_sender = "
                  "'GM0986'") == [(7,)]
 
@@ -295,7 +286,7 @@ def test_a_folder_is_loaded_in_order_with_refusals_reported_and_a_rerun_changes_
                  "'GM0899' and is_current order by delivery_id") == [
         ("2019", 4), ("2020", 5), ("2021", 6)]
     assert query(intake_db, "select count(*) from raw.deliveries where outcome = 'refused' "
-                 "and file_name in %s", (refused.name, implausible.name)) == [(2,)]
+                 "and file_name in %s", ((refused.name, implausible.name),)) == [(2,)]
 
     before = query(intake_db, "select count(*), max(delivery_id) from raw.deliveries")
     again = list(load_files(intake_db, paths, workers=2))

@@ -5,55 +5,19 @@ event rates of the year take the latest complete register year as denominator, s
 
 from __future__ import annotations
 
-import psycopg2
-import pytest
-from conftest import TEST_SCALE, TEST_SEED
+from conftest import TEST_SCALE, TEST_SEED, deliver_month, query
 from conftest import run_cli as straatkubus
-
-from straatkubus.warehouse import cluster
 
 HEERLEN = "GM0917"
 
 
-@pytest.fixture(scope="module")
-def periods_warehouse(warehouse):
-    """The session's deliveries (2022-2024, complete) loaded and built in a database of
-    this module, read by a base reader of its own (the disclosure audit fails on marts its
-    reader can read in another database, such as the session's); dropped afterwards."""
-    from straatkubus.settings import Settings
-
-    with pytest.MonkeyPatch.context() as environment:
-        environment.setenv("STRAATKUBUS_PG_DATABASE", f"{warehouse.pg_database}_periods")
-        environment.setenv("STRAATKUBUS_READER_USER", f"{warehouse.reader_user}_periods")
-        settings = Settings.from_env()
-        cluster.drop_database(settings, settings.pg_database)
-        cluster.ensure_databases(settings)
-        straatkubus("load", str(warehouse.deliveries_dir))
-        straatkubus("build")
-        yield settings
-        cluster.drop_database(settings, settings.pg_database)
-
-
-def rows(settings, query: str, *args) -> list[tuple]:
-    conn = psycopg2.connect(settings.dsn())
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(query, args)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
-
-def test_event_rates_of_a_year_without_registers_use_the_last_complete_year(periods_warehouse):
-    folder = periods_warehouse.state_dir / "periods-month-2025-01"
-    straatkubus("generate", "--scale", str(TEST_SCALE), "--seed", str(TEST_SEED), "--month",
-                "2025-01", "--out", str(folder))
-    straatkubus("load", str(folder))
+def test_event_rates_of_a_year_without_registers_use_the_last_complete_year(own_warehouse):
+    deliver_month(own_warehouse, "2025-01")
     output = straatkubus("build")
     assert output.startswith("incremental build of 2025 ")
 
     # all of Parkstad: every event rate of 2025 is published (its group is Parkstad's)
-    withheld = rows(periods_warehouse, """
+    withheld = query(own_warehouse, """
         select f.period_code, f.indicator_code, f.suppression_reason
         from marts.fct_area_indicators as f
         inner join marts.dim_indicators as i on f.indicator_code = i.indicator_code
@@ -64,7 +28,7 @@ def test_event_rates_of_a_year_without_registers_use_the_last_complete_year(peri
     assert withheld == [], withheld
 
     # every event rate of 2025 and of 2025-01 beside the same rate of 2024, per area
-    cells = rows(periods_warehouse, """
+    cells = query(own_warehouse, """
         select
             new.area_level, new.area_code, new.period_code, new.indicator_code,
             new.is_suppressed, new.suppression_reason, new.denominator_note,
@@ -95,7 +59,7 @@ def test_event_rates_of_a_year_without_registers_use_the_last_complete_year(peri
             # a group too small is too small in 2024 too, where the denominator comes from
             assert old_suppressed, where
     # nothing of the registers is published for 2025: no register indicator at all
-    assert rows(periods_warehouse, """
+    assert query(own_warehouse, """
         select count(*) from marts.fct_area_indicators as f
         inner join marts.dim_indicators as i on f.indicator_code = i.indicator_code
         where f.period_year = 2025 and not i.is_event
@@ -104,7 +68,7 @@ def test_event_rates_of_a_year_without_registers_use_the_last_complete_year(peri
     assert "waiting for 2025: " in output and "brp_persons" in output
 
 
-def test_an_early_register_delivery_waits_for_the_others(periods_warehouse, tmp_path):
+def test_an_early_register_delivery_waits_for_the_others(own_warehouse, tmp_path):
     """Heerlen's BRP of 2025 arrives before its BAG and the other registers of 2025."""
     straatkubus("generate", "--scale", str(TEST_SCALE), "--seed", str(TEST_SEED),
                 "--years", "2025", "--out", str(tmp_path))
@@ -120,36 +84,36 @@ def test_an_early_register_delivery_waits_for_the_others(periods_warehouse, tmp_
     # nothing of Heerlen's 2025 registers is published, in any mart; whatever 2025 rates
     # there are take their denominator from 2024
     for mart in ("fct_area_indicators", "fct_area_signals"):
-        assert rows(periods_warehouse, f"""
+        assert query(own_warehouse, f"""
             select count(*) from marts.{mart} as f
             inner join marts.dim_indicators as i on f.indicator_code = i.indicator_code
             where
                 f.period_year = 2025 and (f.municipality_code = %s or f.area_level = 'regio')
                 and not i.is_event
-        """, HEERLEN) == [(0,)], mart
-    assert rows(periods_warehouse, """
+        """, (HEERLEN,)) == [(0,)], mart
+    assert query(own_warehouse, """
         select count(*) from marts.fct_area_indicators as f
         inner join marts.dim_indicators as i on f.indicator_code = i.indicator_code
         where
             f.period_year = 2025 and f.municipality_code = %s and i.unit = 'per 1000'
             and coalesce(f.denominator_note, '') not like 'Noemer: %% 2024 %%'
-    """, HEERLEN) == [(0,)]
+    """, (HEERLEN,)) == [(0,)]
     # the complete years are built as before
-    assert rows(periods_warehouse, """
+    assert query(own_warehouse, """
         select count(distinct period_year) from marts.fct_area_indicators
         where municipality_code = %s and indicator_code = 'inwoners'
-    """, HEERLEN) == [(3,)]
+    """, (HEERLEN,)) == [(3,)]
 
 
-def test_dashboards_open_on_the_newest_complete_year(periods_warehouse):
+def test_dashboards_open_on_the_newest_complete_year(own_warehouse):
     """(After the tests above: 2025 has events and an early BRP, no complete registers.)
     The deploy pins a "first item" year filter to the newest year complete in Parkstad."""
     from straatkubus.publish.superset.assets import _pin_first_item_defaults
 
-    assert rows(periods_warehouse, "select max(period_year) from marts.fct_area_signals") == [(2025,)]
+    assert query(own_warehouse, "select max(period_year) from marts.fct_area_signals") == [(2025,)]
     year_filter = {"name": "Jaar", "filterType": "filter_select",
                    "controlValues": {"defaultToFirstItem": True, "sortAscending": False},
                    "targets": [{"datasetUuid": "signals", "column": {"name": "period_year"}}]}
     config = {"metadata": {"native_filter_configuration": [year_filter]}}
-    _pin_first_item_defaults(config, {"signals": ("marts", "fct_area_signals")}, periods_warehouse)
+    _pin_first_item_defaults(config, {"signals": ("marts", "fct_area_signals")}, own_warehouse)
     assert year_filter["defaultDataMask"]["filterState"]["value"] == [2024]

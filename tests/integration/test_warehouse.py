@@ -8,19 +8,9 @@ import sys
 
 import psycopg2
 import pytest
-from conftest import TEST_SCALE, run_cli
+from conftest import TEST_SCALE, query, run_cli
 
 from straatkubus.settings import REPO, Settings
-
-
-def query(settings: Settings, sql: str, params=(), **connect):
-    conn = psycopg2.connect(settings.dsn(**connect))
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def as_reader(settings: Settings, sql: str):
@@ -179,7 +169,7 @@ def test_map_boundaries_are_valid_geojson_with_five_decimals(warehouse):
 def test_superset_reader_may_select_the_marts_only_and_reads_no_rows(warehouse):
     """The base reader (Superset's login when no user is known) holds the grants the audit
     inspects, but no policy: row-level security gives it no rows (scope logins read theirs,
-    tests/integration/test_database_access.py)."""
+    tests/integration/security/database/test_logins.py)."""
     for mart in ("fct_area_indicators", "fct_area_signals", "dim_indicators", "dim_areas"):
         assert as_reader(warehouse, f"select count(*) from marts.{mart}")[0][0] == 0
         assert query(warehouse, f"select count(*) from marts.{mart}")[0][0] > 0
