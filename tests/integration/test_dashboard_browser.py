@@ -23,7 +23,7 @@ import yaml
 
 from straatkubus.bench import drawtime, map_query_context
 from straatkubus.bench.drawtime import CHROMIUM, CHROMIUM_ARGS
-from straatkubus.settings import REPO, Settings
+from straatkubus.settings import MUNICIPALITIES, REPO, Settings
 
 pytestmark = pytest.mark.stack
 
@@ -173,6 +173,7 @@ def test_every_dashboard_renders_for_every_role(superset_stack: Settings, browse
 
 
 NO_RESULTS = re.compile(r"geen resultaten|no results", re.IGNORECASE)
+OWN_SERIES = "Eigen gemeente"  # the series that marks the viewer's own municipality
 LEGEND_RANGE = re.compile(r"^(\d+) - (\d+)$")
 DRAW_TIMES = "kaart_draw_times.json"
 # The map legend's entries (digits, spaces and dashes only), once it has any.
@@ -192,21 +193,27 @@ def test_every_demo_user_opens_every_dashboard_with_data(superset_stack: Setting
     """Every dashboard opens, for every demo user, on a level, area and year the user may see
     and that has data: no chart says "Er zijn geen resultaten". The kaart's legend reads whole
     counts (0 - 0, 1 - 1, ...: one colour per count, no overlapping ranges) that hold every
-    count on the map. The kaart's draw time (navigation to the map drawn with its data) is
-    printed and recorded in .local/test/kaart_draw_times.json."""
+    count on the map, which shows the user's own municipalities only (all for a role without
+    one). On Regio Parkstad the bar chart marks the user's own municipalities and no other.
+    The kaart's draw time (navigation to the map drawn with its data) is printed and recorded
+    in .local/test/kaart_draw_times.json."""
     base = superset_stack.superset_url
     context = browser.new_context(viewport={"width": 1500, "height": 1400})
     context.add_init_script(drawtime.KEEP_DRAWING_BUFFER)
     page = context.new_page()
     counts: list[int] = []
-    page.on(
-        "response",
-        lambda r: (
-            counts.extend(row["aantal_signalen"] for row in r.json()["result"][0]["data"])
-            if drawtime.is_map_response(r)
-            else None
-        ),
-    )
+    kaart_municipalities: set[str] = set()
+    bars: list[list[dict[str, Any]]] = []
+
+    def record(response) -> None:
+        if drawtime.is_map_response(response):
+            rows = response.json()["result"][0]["data"]
+            counts.extend(row["aantal_signalen"] for row in rows)
+            kaart_municipalities.update(row["municipality_name"] for row in rows)
+        elif _is_municipality_bar_response(response):
+            bars.append(response.json()["result"][0]["data"])
+
+    page.on("response", record)
     try:
         log_in(page, base, username)
         seconds = drawtime.kaart_draw_seconds(page, base)
@@ -214,6 +221,9 @@ def test_every_demo_user_opens_every_dashboard_with_data(superset_stack: Setting
         print(f"kaart drawn for {username} in {seconds:.2f} s")
         legend = page.wait_for_function(LEGEND_TEXTS, arg=drawtime.KAART_CHART, timeout=30_000).json_value()
         _assert_whole_count_legend(legend, counts, username)
+        own = own_municipality_names(username)
+        # the kaart shows the viewer's own municipalities (all for a role without one)
+        assert kaart_municipalities == (own or set(MUNICIPALITIES.values())), (username, kaart_municipalities)
         for slug in DASHBOARDS:
             try:
                 if slug != drawtime.KAART_SLUG:
@@ -223,11 +233,37 @@ def test_every_demo_user_opens_every_dashboard_with_data(superset_stack: Setting
                     page.wait_for_function("() => document.querySelectorAll('.loading').length === 0", timeout=90_000)
                 empty = NO_RESULTS.findall(page.inner_text("body"))
                 assert not empty, f"{username} on {slug}: {len(empty)} chart(s) without results on first open"
+                if slug == "regio-parkstad":
+                    _assert_own_municipality_marked(bars, own, username)
             finally:
                 with contextlib.suppress(Exception):
                     page.screenshot(path=str(SCREENSHOTS / f"first-open-{slug}-{username}.png"), full_page=True)
     finally:
         context.close()
+
+
+def own_municipality_names(username: str) -> set[str]:
+    """The municipalities whose role the demo user holds (README: a user's own municipality)."""
+    return {role.removeprefix("Gemeente ") for role in DEMO_USERS[username]["roles"] if role.startswith("Gemeente ")}
+
+
+def _is_municipality_bar_response(response) -> bool:
+    """A successful chart-data answer of Gemeenten ten opzichte van Parkstad (one bar per municipality)."""
+    request = response.request
+    if "/api/v1/chart/data" not in response.url or request.method != "POST" or not response.ok:
+        return False
+    form_data = (request.post_data_json or {}).get("form_data", {})
+    return form_data.get("viz_type") == "echarts_timeseries_bar" and form_data.get("x_axis") == "municipality_name"
+
+
+def _assert_own_municipality_marked(bars: list[list[dict[str, Any]]], own: set[str], username: str) -> None:
+    """The bar chart holds all seven municipalities, and exactly the user's own have their bar in
+    the series Eigen gemeente (none for a user without a municipality)."""
+    assert bars, f"{username}: Gemeenten ten opzichte van Parkstad sent no data"
+    rows = bars[-1]
+    assert {row["municipality_name"] for row in rows} == set(MUNICIPALITIES.values()), (username, rows)
+    marked = {row["municipality_name"] for row in rows if row.get(OWN_SERIES) is not None}
+    assert marked == own, f"{username}: marked as own municipality {sorted(marked)}, expected {sorted(own)}"
 
 
 def _assert_whole_count_legend(legend: list[str], counts: list[int], username: str) -> None:
@@ -301,11 +337,8 @@ def test_ticking_an_indicator_changes_the_map(superset_stack: Settings, browser)
 
         for sent, received in maps[-1:] + maps[:1]:
             expected = _warehouse_signals(superset_stack, sent)
-            # Heerlen's own areas (the map also holds the openbaar wijken of its neighbours)
-            own = {
-                row["area_name"]: row["aantal_signalen"] for row in received if row["municipality_name"] == "Heerlen"
-            }
-            assert own == expected
+            assert {row["municipality_name"] for row in received} == {"Heerlen"}  # its own areas only
+            assert {row["area_name"]: row["aantal_signalen"] for row in received} == expected
         assert sum(row["aantal_signalen"] for row in rows) > sum(row["aantal_signalen"] for row in maps[0][1])
         assert after["digest"] != before["digest"], "the map did not redraw"
         page.screenshot(path=str(SCREENSHOTS / "straatkubus-kaart-heerlen-ticked.png"), full_page=True)
