@@ -34,12 +34,12 @@ def brp_rows(bsns: list[str], municipality: str = "GM0928") -> list[list[str]]:
 
 def refusals(settings, path: Path) -> list[str]:
     return [reason for reason, in query(settings, "select reason from raw.deliveries where "
-                                        "file_name = %s and outcome = 'refused'", path.name)]
+                                        "file_name = %s and outcome = 'refused'", (path.name,))]
 
 
 def loaded_rows(settings, path: Path) -> int:
     return query(settings, "select coalesce(sum(rows_loaded), 0) from raw.deliveries "
-                 "where file_name = %s and is_current", path.name)[0][0]
+                 "where file_name = %s and is_current", (path.name,))[0][0]
 
 
 def load_batch_with(settings, bad: Path, tmp_path: Path, year: int) -> list:
@@ -123,7 +123,7 @@ def test_a_shrinking_correction_is_held_until_accepted(intake_db, tmp_path):
         assert type(result).__name__ == "DeliveryHeld"
         assert "12 rows where the current delivery has 256" in str(result)
     assert query(intake_db, "select rows_in, rows_loaded, reason like '%%256%%' from "
-                 "raw.deliveries where file_name = %s and outcome = 'held'", path.name) == [
+                 "raw.deliveries where file_name = %s and outcome = 'held'", (path.name,)) == [
         (12, 0, True)]
     assert query(intake_db, "select count(*) from raw.brp_persons where delivery_sender = "
                  "'GM0986' and delivery_period = '2024'") == [(256,)]
@@ -142,7 +142,7 @@ def test_a_period_far_larger_than_the_previous_one_is_held(intake_db, tmp_path):
     (result,) = list(load_files(intake_db, [path]))
     assert "100 rows where the previous period (2022) has 40" in str(result)
     assert query(intake_db, "select outcome, rows_in from raw.deliveries where file_name = %s",
-                 path.name) == [("held", 100)]
+                 (path.name,)) == [("held", 100)]
 
 
 def test_bsns_never_reach_quarantine_lines_or_reasons(intake_db, tmp_path):
@@ -159,7 +159,7 @@ def test_bsns_never_reach_quarantine_lines_or_reasons(intake_db, tmp_path):
     assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (11, 6, 5)
     text = "\n".join(f"{line} {reason}" for line, reason in query(
         intake_db, "select original_line, q.reason from raw.quarantine q join raw.deliveries d "
-        "using (delivery_id) where d.file_name = %s", path.name))
+        "using (delivery_id) where d.file_name = %s", (path.name,)))
     plain = [*bsns, rows[8][0]]
     assert [bsn for bsn in plain if bsn in text] == []
     assert "bsn is not a valid BSN (elfproef)" in text
@@ -227,7 +227,7 @@ def test_a_short_or_different_pseudonym_key_is_refused(intake_db, tmp_path):
                   brp_rows(valid_bsns(5, start=36_000_000), "GM0965"))
     assert load_file(intake_db, first).outcome == "loaded"
     assert query(intake_db, "select key_fingerprint from raw.deliveries where file_name = %s",
-                 first.name) == [(key_fingerprint(intake_db.pseudonym_key),)]
+                 (first.name,)) == [(key_fingerprint(intake_db.pseudonym_key),)]
     with pytest.raises(ValueError, match="at least 32"):
         load_file(dataclasses.replace(intake_db, pseudonym_key="short-key"), first)
     other = write(tmp_path, "brp_persons__GM0965__2020.csv", BRP_HEADER,
@@ -266,7 +266,7 @@ def test_two_loads_at_once_wait_for_each_other(intake_db, tmp_path):
     assert first.wait() == 0
     assert "waiting for another straatkubus load or build" in err
     assert query(intake_db, "select file_name from raw.deliveries where file_name in %s order "
-                 "by delivery_id", (big.name, small.name)) == [(big.name,), (small.name,)]
+                 "by delivery_id", ((big.name, small.name),)) == [(big.name,), (small.name,)]
 
 
 def test_a_build_waits_for_a_load(intake_db):
@@ -292,7 +292,7 @@ def test_quarantined_rows_and_validation_results_are_kept_for_the_retention_peri
 
     def quarantined(sender: str) -> int:
         return query(intake_db, "select count(*) from raw.quarantine join raw.deliveries "
-                     "using (delivery_id) where sender = %s", sender)[0][0]
+                     "using (delivery_id) where sender = %s", (sender,))[0][0]
 
     def straatkubus(*args: str) -> str:
         result = CliRunner().invoke(app, list(args))
