@@ -42,7 +42,7 @@ from straatkubus.bench.dashboard import (
     municipality_user,
 )
 from straatkubus.bench.reference import duckdb_reference
-from straatkubus.bench.report import Figure, Progress, percentile, report
+from straatkubus.bench.report import Figure, Progress, against, percentile, report
 from straatkubus.bench.throughput import (
     DEFAULT_SCALES,
     PARKSTAD_INHABITANTS,
@@ -54,7 +54,7 @@ from straatkubus.bench.throughput import (
 from straatkubus.settings import REPO, Settings
 from straatkubus.warehouse import cluster
 
-__all__ = ["Build", "Figure", "MUNICIPALITY_ROLE", "PARKSTAD_INHABITANTS", "bench_settings",
+__all__ = ["Build", "Figure", "MUNICIPALITY_ROLE", "PARKSTAD_INHABITANTS", "against", "bench_settings",
            "build_figures", "draw_time_figures", "map_query_context", "memory_in_use",
            "municipality_user", "percentile", "report", "run", "scaling_exponent", "tiles_for"]
 
