@@ -322,9 +322,7 @@ def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
                 _dbt_build(settings, args, env)
 
             try:
-                for line in builds.check_freshness(settings, dbt_step, force=force):
-                    typer.echo(line)
-                seconds = builds.execute(settings, plan, dbt_step)
+                seconds = builds.build(settings, plan, dbt_step, force=force, echo=typer.echo)
             except builds.BuildRefused as error:
                 _fail(str(error), error.exit_code)
             typer.echo("published: the new marts replaced the old ones (dbt tests and disclosure audit passed; "

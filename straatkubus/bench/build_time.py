@@ -112,9 +112,9 @@ def run_build(settings: Settings, full: bool) -> tuple[float, int, dict[str, Any
             if child.wait() != 0:
                 raise builds.BuildRefused(f"dbt {' '.join(args)} failed; see {log}")
 
-    # the whole build as `straatkubus build` runs it: shadow, dbt, audit, publish
+    # the whole build as `straatkubus build` runs it: freshness, shadow, dbt, audit, publish
     with peak_memory(settings, lambda: process[0]) as peak:
-        builds.execute(settings, plan, run_dbt)
+        builds.build(settings, plan, run_dbt, echo=lambda line: None)
     seconds = time.perf_counter() - started
     return seconds, peak[0], json.loads((target / "run_results.json").read_text())
 
