@@ -35,6 +35,7 @@ class Build:
     warehouse: int  # bytes on disk after the build
     temporary: int  # bytes of temporary files PostgreSQL wrote during the build
     audit: tuple[str, str]  # outcome and detail of the disclosure audit of the published marts
+    security: tuple[str, str] | None = None  # outcome and detail of the security tests at this scale
 
 
 def scaling_exponent(small: Build, large: Build) -> float:
@@ -191,6 +192,9 @@ def build_figures(builds: list[Build], duckdb_seconds: float, duckdb_rows: int,
                               against(build.warehouse / 2**30, 0.6, " GiB") if parkstad else ""))
         figures.append(Figure(f"disclosure audit, {build.inhabitants:,} inhabitants",
                               *build.audit))
+        if build.security:
+            figures.append(Figure(f"security tests, {build.inhabitants:,} inhabitants",
+                                  *build.security))
     if len(builds) >= 2:
         small, large = sorted(builds, key=lambda b: b.inhabitants)[-2:]
         exponent = scaling_exponent(small, large)

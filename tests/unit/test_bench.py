@@ -81,6 +81,14 @@ def test_against_says_met_or_by_how_much_missed() -> None:
     assert bench.against(1.08, 1.05, "") == "≤ 1.05: missed (1.03×)"
 
 
+def test_security_outcome_reads_pytests_summary() -> None:
+    from straatkubus.bench.security import outcome
+
+    assert outcome(0, "....\n284 passed in 612.3s (0:10:12)\n", 612.3)[0] == "passed"
+    failed, detail = outcome(1, "F.\n= 2 failed, 282 passed, 1 error in 9.0s =", 9.0)
+    assert failed == "FAILED" and detail.startswith("282 passed, 2 failed, 1 errors")
+
+
 def test_map_query_context_gets_the_dataset_of_the_chart() -> None:
     context = bench.map_query_context(lambda uuid: {"id": 7, "datasource_id": 42, "uuid": uuid})
     assert context["datasource"]["id"] == 42
