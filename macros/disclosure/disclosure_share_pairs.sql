@@ -45,3 +45,43 @@
     from {{ indicator_quantities }}
     where partition_of_quantity_code is not null
 {%- endmacro %}
+
+{#- The CTEs `share_pairs`, `partitions` and `thresholds` (the layouts of
+    disclosure_share_pairs, disclosure_partitions and disclosure_thresholds) from
+    `rules`, int_quantity_disclosure_rules or a relation of its layout: what the
+    suppression rounds and their convergence test read. -#}
+{% macro disclosure_rule_relations(rules) -%}
+share_pairs as (
+
+    select
+        quantity_id as pair_id,
+        numerator_quantity_id,
+        denominator_quantity_id
+
+    from {{ rules }}
+    where numerator_quantity_id is not null
+
+),
+
+partitions as (
+
+    select
+        quantity_id,
+        partition_of_quantity_id
+
+    from {{ rules }}
+    where partition_of_quantity_id is not null
+
+),
+
+thresholds as (
+
+    select
+        quantity_id,
+        threshold
+
+    from {{ rules }}
+    where threshold is not null
+
+)
+{%- endmacro %}

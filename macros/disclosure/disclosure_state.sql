@@ -1,35 +1,34 @@
 {#-
     The state secondary suppression works on: every quantity of an area and period on
-    compact keys (compact_area_id, compact_period_id, compact_quantity_id: integers hash
-    joins and aggregates handle far faster than the text keys) with area_id,
-    area_level, period_id, quantity_id, amount, is_hidden, the parent keys of the area
-    (disclosure_parent_columns; null where the area has no such parent) and
-    year_period_id (a month's year, else null).
+    compact keys (area_id, period_id, quantity_id: integers that hash joins and
+    aggregates handle far faster than text keys) with area_level, amount, is_hidden,
+    the parent keys of the area (disclosure_parent_columns; null where the area has no
+    such parent) and year_period_id (a month's year, else null).
 -#}
 
-{#- Query: the state from `quantities`, a relation in the long layout of
-    int_area_quantities with a boolean is_hidden, and `parent_ids`, the relation of
-    disclosure_parent_ids. -#}
-{% macro disclosure_state(quantities, parent_ids) -%}
+{#- Query: the state from `quantities`, a relation in the layout of
+    int_area_quantities with a boolean is_hidden, and `areas`, int_areas_with_parent_ids
+    (or a relation of its layout). -#}
+{% macro disclosure_state(quantities, areas) -%}
     select
-        {{ compact_area_id('quantities.area_key') }} as area_id,
-        quantities.area_level,
-        {{ compact_period_id('quantities.period_code') }} as period_id,
-        {{ compact_quantity_id('quantities.quantity_code') }} as quantity_id,
+        quantities.area_id,
+        areas.area_level,
+        quantities.period_id,
+        quantities.quantity_id,
         quantities.amount,
         quantities.is_hidden,
         {%- for parent in disclosure_parent_columns() %}
-        parent_ids.{{ parent }},
+        areas.{{ parent }},
         {%- endfor %}
         -- a month lies within its year
         case
-            when quantities.period_month is not null
-                then quantities.period_year * 100
+            when {{ month_of_period_id('quantities.period_id') }} is not null
+                then {{ period_id('quantities.period_year', 'null') }}
         end as year_period_id
 
     from {{ quantities }} as quantities
-    left join {{ parent_ids }} as parent_ids
-        on quantities.area_key = parent_ids.child_key
+    inner join {{ areas }} as areas
+        on quantities.area_id = areas.area_id
 {%- endmacro %}
 
 {#- The CTEs `<state>_numerators` and `<state>_quantities`: the state CTE `state` plus

@@ -15,3 +15,19 @@
 {% macro month_of_period(period) -%}
     nullif(substr({{ period }}, 6, 2), '')::integer
 {%- endmacro %}
+
+{#- A period's compact key, as the disclosure models carry it: YYYYMM for a month,
+    YYYY00 for a year. `month` may be null. -#}
+{% macro period_id(year, month) -%}
+    ({{ year }} * 100 + coalesce({{ month }}, 0))
+{%- endmacro %}
+
+{#- The year of a period id. -#}
+{% macro year_of_period_id(period_id) -%}
+    cast(({{ period_id }} - {{ period_id }} % 100) / 100 as integer)
+{%- endmacro %}
+
+{#- The month of a period id: null for a year. -#}
+{% macro month_of_period_id(period_id) -%}
+    nullif({{ period_id }} % 100, 0)
+{%- endmacro %}

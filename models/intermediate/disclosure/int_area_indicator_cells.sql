@@ -8,14 +8,13 @@
     pre_hook=["set local enable_mergejoin = off"],
 ) }}
 
--- Every indicator cell (area, period, indicator) before any suppression: its true
--- numerator, denominator and group size, the thresholds that apply to it, and the
--- primary rule it breaks, if any. Monthly cells exist for event indicators; their
--- denominator is the year's (inhabitants or dwellings on 1 January). A year whose
--- register deliveries are incomplete for the area's municipality (for the regio level:
--- for any municipality) has event cells only, with the denominator of the latest
--- complete year (int_register_years). Incremental by year: see
--- macros/incremental/rebuilt_years.sql.
+-- Every indicator cell (area, period, indicator) before any suppression, on compact
+-- keys: its true numerator and denominator and the primary rule it breaks, if any.
+-- Monthly cells exist for event indicators; their denominator is the year's
+-- (inhabitants or dwellings on 1 January). A year whose register deliveries are
+-- incomplete for the area's municipality (for the regio level: for any municipality)
+-- has event cells only, with the denominator of the latest complete year
+-- (int_register_years). Incremental by year: see macros/incremental/rebuilt_years.sql.
 with
 
 quantities as (
@@ -40,6 +39,12 @@ denominator_quantities as (
 catalogue as (
 
     select * from {{ ref('int_indicators_with_thresholds') }}
+
+),
+
+areas as (
+
+    select * from {{ ref('int_areas_with_parent_ids') }}
 
 ),
 
@@ -70,29 +75,24 @@ area_years as (
 cells as (
 
     select
-        numerators.area_key as numerator_area_key,
-        numerators.area_level,
-        numerators.area_code,
-        numerators.municipality_code,
-        numerators.period_code,
+        numerators.area_id,
+        numerators.period_id,
+        -- a month's denominator is its year's, or that of the latest complete year
+        {{ period_id(
+            'coalesce(area_years.denominator_year, numerators.period_year)', 'null'
+        ) }}::integer as denominator_period_id,
         numerators.period_year,
-        numerators.period_month,
-        catalogue.indicator_code,
+        catalogue.indicator_id,
         catalogue.unit,
         catalogue.is_share,
-        catalogue.numerator_quantity_code,
-        catalogue.denominator_quantity_code,
-        catalogue.group_quantity_code,
-        -- a month's denominator is its year's, or that of the latest complete year
-        coalesce(
-            area_years.denominator_year, numerators.period_year
-        )::text as denominator_period_code,
+        catalogue.numerator_quantity_id,
+        catalogue.group_quantity_id,
         -- a rate of a year whose registers are incomplete, without an earlier
         -- complete year to take its denominator from
         coalesce(
             not area_years.is_complete
             and area_years.denominator_year is null
-            and catalogue.denominator_quantity_code is not null,
+            and catalogue.denominator_quantity_id is not null,
             false
         ) as lacks_denominator_year,
         catalogue.min_cell_size,
@@ -102,32 +102,38 @@ cells as (
         numerators.amount as numerator,
         -- an area the denominator's year did not have has none there
         case
-            when catalogue.denominator_quantity_code is not null
+            when catalogue.denominator_quantity_id is not null
                 then coalesce(denominators.amount, 0)
         end as denominator
 
     from quantities as numerators
     inner join catalogue
-        on numerators.quantity_code = catalogue.numerator_quantity_code
+        on numerators.quantity_id = catalogue.numerator_quantity_id
+    inner join areas
+        on numerators.area_id = areas.area_id
     left join area_years
         on
-            coalesce(numerators.municipality_code, '')
+            coalesce(areas.municipality_code, '')
             = coalesce(area_years.municipality_code, '')
             and numerators.period_year = area_years.period_year
     left join denominator_quantities as denominators
         on
-            numerators.area_key = denominators.area_key
-            and coalesce(
-                area_years.denominator_year, numerators.period_year
-            )::text = denominators.period_code
-            and catalogue.denominator_quantity_code = denominators.quantity_code
+            numerators.area_id = denominators.area_id
+            and {{ period_id(
+                'coalesce(area_years.denominator_year, numerators.period_year)',
+                'null',
+            ) }} = denominators.period_id
+            and catalogue.denominator_quantity_id = denominators.quantity_id
     where
-        (numerators.period_month is null or catalogue.is_event)
+        (
+            {{ month_of_period_id('numerators.period_id') }} is null
+            or catalogue.is_event
+        )
         and (catalogue.is_event or coalesce(area_years.is_complete, true))
 
 ),
 
-final as (
+decided as (
 
     select
         *,
@@ -135,7 +141,7 @@ final as (
             numerator='numerator',
             denominator='denominator',
             group_size=(
-                'case when group_quantity_code = numerator_quantity_code '
+                'case when group_quantity_id = numerator_quantity_id '
                 ~ 'then numerator else denominator end'
             ),
             min_cell_size='min_cell_size',
@@ -147,6 +153,25 @@ final as (
         ) }} as primary_rule
 
     from cells
+
+),
+
+-- compact keys and the figures only: the catalogue's columns are in
+-- int_indicators_with_thresholds (indicator_id)
+final as (
+
+    select
+        area_id,
+        period_id,
+        denominator_period_id,
+        period_year,
+        indicator_id,
+        numerator,
+        denominator,
+        lacks_denominator_year,
+        primary_rule
+
+    from decided
 
 )
 

@@ -6,7 +6,6 @@
     incremental_strategy='delete+insert',
     unique_key='period_year',
     on_schema_change='fail',
-    indexes=[{'columns': ['area_key', 'period_code', 'quantity_code'], 'unique': true}],
 ) }}
 
 -- Every quantity per area and period (long): address-based quantities are summed per
@@ -14,7 +13,9 @@
 -- insurer figures) are placed in the wijk holding most of the PC6 part's addresses;
 -- the parts then roll up to every level in one pass. Yearly periods carry every
 -- quantity; monthly periods carry the event quantities at var('monthly_levels').
--- Incremental by year: see macros/incremental/rebuilt_years.sql.
+-- Keys are compact (area_id, period_id, quantity_id): the levels and codes of an area
+-- are in int_areas_with_parent_ids. Incremental by year: see
+-- macros/incremental/rebuilt_years.sql.
 {%- set address_quantities = quantity_columns(ref('int_address_quantities')) %}
 {%- set event_quantities = quantity_columns(ref('int_pc6_event_quantities')) %}
 {%- set care_quantities = quantity_columns(ref('int_pc6_care_quantities')) %}
@@ -178,6 +179,19 @@ rolled_up as (
 
 ),
 
+-- the compact key of each area, once per area and period
+area_rows as (
+
+    select
+        {{ compact_area_id(area_key(
+            'area_level', 'area_code', 'municipality_code'
+        )) }} as area_id,
+        rolled_up.*
+
+    from rolled_up
+
+),
+
 -- monthly rows only where the level publishes months, and only up to the latest month
 -- any event source has delivered for the year
 latest_months as (
@@ -193,13 +207,12 @@ latest_months as (
 
 areas_per_year as (
 
-    select distinct
+    select
+        area_id,
         area_level,
-        area_code,
-        municipality_code,
         period_year
 
-    from rolled_up
+    from area_rows
     where period_month is null
 
 ),
@@ -207,9 +220,7 @@ areas_per_year as (
 monthly_grid as (
 
     select
-        areas_per_year.area_level,
-        areas_per_year.area_code,
-        areas_per_year.municipality_code,
+        areas_per_year.area_id,
         areas_per_year.period_year,
         months.period_month
 
@@ -229,67 +240,60 @@ monthly_grid as (
 yearly_long as (
 
     select
-        rolled_up.area_level,
-        rolled_up.area_code,
-        rolled_up.municipality_code,
-        rolled_up.period_year,
-        rolled_up.period_month,
-        cells.quantity_code,
+        area_rows.area_id,
+        area_rows.period_year,
+        area_rows.period_month,
+        cells.quantity_id,
         cells.amount
 
-    from rolled_up
+    from area_rows
     cross join lateral (
         values
         {%- for quantity in all_quantities %}
-        ('{{ quantity }}', rolled_up.{{ quantity }}::numeric)
-        {{- ',' if not loop.last }}
+        (
+            {{ compact_quantity_id("'" ~ quantity ~ "'") }},
+            area_rows.{{ quantity }}::numeric
+        ){{ ',' if not loop.last }}
         {%- endfor %}
-    ) as cells (quantity_code, amount)
-    where rolled_up.period_month is null
+    ) as cells (quantity_id, amount)
+    where area_rows.period_month is null
 
 ),
 
 monthly_long as (
 
     select
-        monthly_grid.area_level,
-        monthly_grid.area_code,
-        monthly_grid.municipality_code,
+        monthly_grid.area_id,
         monthly_grid.period_year,
         monthly_grid.period_month,
-        cells.quantity_code,
+        cells.quantity_id,
         coalesce(cells.amount, 0) as amount
 
     from monthly_grid
-    left join rolled_up
+    left join area_rows
         on
-            monthly_grid.area_level = rolled_up.area_level
-            and monthly_grid.area_code = rolled_up.area_code
-            and monthly_grid.municipality_code
-            is not distinct from rolled_up.municipality_code
-            and monthly_grid.period_year = rolled_up.period_year
-            and monthly_grid.period_month = rolled_up.period_month
+            monthly_grid.area_id = area_rows.area_id
+            and monthly_grid.period_year = area_rows.period_year
+            and monthly_grid.period_month = area_rows.period_month
     cross join lateral (
         values
         {%- for quantity in event_quantities %}
-        ('{{ quantity }}', rolled_up.{{ quantity }}::numeric)
-        {{- ',' if not loop.last }}
+        (
+            {{ compact_quantity_id("'" ~ quantity ~ "'") }},
+            area_rows.{{ quantity }}::numeric
+        ){{ ',' if not loop.last }}
         {%- endfor %}
-    ) as cells (quantity_code, amount)
+    ) as cells (quantity_id, amount)
 
 ),
 
 final as (
 
     select
-        {{ area_key('area_level', 'area_code', 'municipality_code') }} as area_key,
-        area_level,
-        area_code,
-        municipality_code,
-        {{ period_code('period_year', 'period_month') }} as period_code,
-        period_year,
-        period_month,
-        quantity_code,
+        area_id,
+        {{ period_id('period_year', 'period_month') }}::integer as period_id,
+        quantity_id,
+        period_year::smallint as period_year,
         amount
 
     from (

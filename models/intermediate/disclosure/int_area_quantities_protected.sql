@@ -1,7 +1,6 @@
 {#- The rounds aggregate and join the whole state a few times: keep that in memory.
     Row estimates of CTEs are rough; a nested loop over them is never right, and
-    sorting millions of rows for a merge join costs more than hashing them. The unique
-    index on the compact keys also catches a hash collision (see compact_area_id). -#}
+    sorting millions of rows for a merge join costs more than hashing them. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -12,7 +11,6 @@
         "set local enable_nestloop = off",
         "set local enable_mergejoin = off",
     ],
-    indexes=[{'columns': ['area_id', 'period_id', 'quantity_id'], 'unique': true}],
 ) }}
 
 -- Every quantity per area and period with the decision whether it may be published:
@@ -29,22 +27,15 @@ quantities as (
 
 ),
 
--- read again for the output: a CTE read twice is materialised without statistics
-quantities_out as (
-
-    {{ rebuilt_years_of(ref('int_area_quantities')) }}
-
-),
-
 cells as (
 
     {{ rebuilt_years_of(ref('int_area_indicator_cells')) }}
 
 ),
 
-area_relations as (
+areas as (
 
-    select * from {{ ref('int_area_relations') }}
+    select * from {{ ref('int_areas_with_parent_ids') }}
 
 ),
 
@@ -54,35 +45,13 @@ indicators as (
 
 ),
 
-indicator_quantities as (
+rules as (
 
-    select * from {{ ref('indicator_quantities') }}
-
-),
-
-parent_ids as (
-
-    {{ disclosure_parent_ids('area_relations') }}
+    select * from {{ ref('int_quantity_disclosure_rules') }}
 
 ),
 
-share_pairs as (
-
-    {{ disclosure_share_pairs('indicators', 'indicator_quantities') }}
-
-),
-
-partitions as (
-
-    {{ disclosure_partitions('indicator_quantities') }}
-
-),
-
-thresholds as (
-
-    {{ disclosure_thresholds('indicators', 'share_pairs') }}
-
-),
+{{ disclosure_rule_relations('rules') }},
 
 -- a cell breaking a primary rule hides its small quantity: the group (and the total
 -- taken over it) when the group is too small, else the numerator; a group of an
@@ -90,24 +59,27 @@ thresholds as (
 primary_hidden as (
 
     select
-        numerator_area_key as area_key,
-        period_code,
-        numerator_quantity_code as quantity_code
+        cells.area_id,
+        cells.period_id,
+        indicators.numerator_quantity_id as quantity_id
 
     from cells
-    where primary_rule is not null
+    inner join indicators on cells.indicator_id = indicators.indicator_id
+    where cells.primary_rule is not null
 
     union
 
     select
-        numerator_area_key as area_key,
-        denominator_period_code as period_code,
-        group_quantity_code as quantity_code
+        cells.area_id,
+        cells.denominator_period_id as period_id,
+        indicators.group_quantity_id as quantity_id
 
     from cells
+    inner join indicators on cells.indicator_id = indicators.indicator_id
     where
-        primary_rule = 'groep'
-        and {{ compact_period_id('denominator_period_code') }} / 100 = period_year
+        cells.primary_rule = 'groep'
+        and {{ year_of_period_id('cells.denominator_period_id') }}
+        = cells.period_year
 
 ),
 
@@ -115,20 +87,20 @@ flagged as (
 
     select
         quantities.*,
-        primary_hidden.area_key is not null as is_hidden
+        primary_hidden.area_id is not null as is_hidden
 
     from quantities
     left join primary_hidden
         on
-            quantities.area_key = primary_hidden.area_key
-            and quantities.period_code = primary_hidden.period_code
-            and quantities.quantity_code = primary_hidden.quantity_code
+            quantities.area_id = primary_hidden.area_id
+            and quantities.period_id = primary_hidden.period_id
+            and quantities.quantity_id = primary_hidden.quantity_id
 
 ),
 
 round_0 as (
 
-    {{ disclosure_state('flagged', 'parent_ids') }}
+    {{ disclosure_state('flagged', 'areas') }}
 
 ),
 
@@ -171,37 +143,22 @@ round_0_hidden as (
 ),
 {%- endif %}
 
--- every quantity with its decision: the text keys for the marts, the compact ones
--- for the convergence test
+-- every quantity with its decision
 final as (
 
     select
-        quantities_out.area_key,
-        quantities_out.area_level,
-        quantities_out.area_code,
-        quantities_out.municipality_code,
-        quantities_out.period_code,
-        quantities_out.period_year,
-        quantities_out.period_month,
-        quantities_out.quantity_code,
-        quantities_out.amount,
+        state.area_id,
+        state.period_id,
+        state.quantity_id,
+        {{ year_of_period_id('state.period_id') }}::smallint as period_year,
+        state.amount,
         state.is_hidden or hidden.area_id is not null as is_hidden,
         case
             when state.is_hidden then 'primair'
             when hidden.area_id is not null then 'secundair'
-        end as hidden_rule,
-        state.area_id,
-        state.period_id,
-        state.quantity_id
+        end as hidden_rule
 
-    from quantities_out
-    inner join round_0 as state
-        on
-            {{ compact_area_id('quantities_out.area_key') }} = state.area_id
-            and {{ compact_period_id('quantities_out.period_code') }}
-            = state.period_id
-            and {{ compact_quantity_id('quantities_out.quantity_code') }}
-            = state.quantity_id
+    from round_0 as state
     left join round_{{ rounds }}_hidden as hidden
         on
             state.area_id = hidden.area_id

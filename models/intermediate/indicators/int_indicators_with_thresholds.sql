@@ -20,6 +20,10 @@ indicator_quantities as (
 final as (
 
     select
+        -- compact keys of the disclosure models (int_area_indicator_cells)
+        row_number() over (
+            order by indicators.indicator_code
+        )::smallint as indicator_id,
         indicators.indicator_code,
         indicators.indicator_name,
         indicators.description,
@@ -32,6 +36,12 @@ final as (
         indicators.numerator_quantity_code,
         indicators.denominator_quantity_code,
         indicators.group_quantity_code,
+        {{ compact_quantity_id('indicators.numerator_quantity_code') }}
+            as numerator_quantity_id,
+        {{ compact_quantity_id('indicators.denominator_quantity_code') }}
+            as denominator_quantity_id,
+        {{ compact_quantity_id('indicators.group_quantity_code') }}
+            as group_quantity_id,
         indicators.is_share,
         indicators.sources,
         numerator_quantities.is_event,

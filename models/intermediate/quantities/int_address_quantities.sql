@@ -22,7 +22,8 @@
 -- count at their BRP address through their household, which lives at the address of
 -- its members (assert_households_live_at_one_address); dwellings, their WOZ values
 -- and tenancies at themselves. Only years whose register deliveries are complete for
--- the municipality count (int_register_years). Person-level data stops here.
+-- the municipality count (int_register_years). Person-level data stops here. The
+-- counts per address are integers, not the bigint of their sums.
 with
 
 addresses as (
@@ -117,13 +118,13 @@ final as (
         addresses.municipality_code,
         -- persons and households: zero where no household lives
         {% for column in household_columns -%}
-            coalesce(household_quantities.{{ column }}, 0) as {{ column }},
+            coalesce(household_quantities.{{ column }}, 0)::integer as {{ column }},
         {% endfor -%}
         case
             when dwellings.has_rent_arrears
                 then coalesce(household_quantities.households_with_debt_help, 0)
             else 0
-        end as households_with_debt_help_and_rent_arrears,
+        end::integer as households_with_debt_help_and_rent_arrears,
         -- dwellings
         (dwellings.address_id is not null)::integer as dwellings,
         coalesce(dwellings.has_corporation_tenancy, false)::integer

@@ -55,34 +55,52 @@ indicator_quantities as (
 
 ),
 
+areas as (
+
+    select * from {{ ref('int_areas_with_parent_ids') }}
+
+),
+
 decided as (
 
     select
         cells.*,
+        areas.area_level,
+        areas.area_code,
+        areas.municipality_code,
+        indicators.indicator_code,
+        indicators.unit,
         indicators.sensitivity_tier,
+        indicators.min_cell_size,
+        indicators.min_denominator,
         denominator_quantities.source as denominator_source,
         numerators.is_hidden
         or coalesce(denominators.is_hidden, false)
         or cells.lacks_denominator_year as is_suppressed,
-        {{ rounded('cells.numerator', 'cells.rounding_base') }} as published_numerator,
+        {{ rounded(
+            'cells.numerator', 'indicators.rounding_base'
+        ) }} as published_numerator,
         {{ rounded(
             'cells.denominator', 'indicators.denominator_rounding_base'
         ) }} as published_denominator
 
     from cells
-    inner join indicators on cells.indicator_code = indicators.indicator_code
+    inner join indicators on cells.indicator_id = indicators.indicator_id
+    inner join areas on cells.area_id = areas.area_id
     inner join numerator_states as numerators
         on
-            cells.numerator_area_key = numerators.area_key
-            and cells.period_code = numerators.period_code
-            and cells.numerator_quantity_code = numerators.quantity_code
+            cells.area_id = numerators.area_id
+            and cells.period_id = numerators.period_id
+            and indicators.numerator_quantity_id = numerators.quantity_id
     left join denominator_states as denominators
         on
-            cells.numerator_area_key = denominators.area_key
-            and cells.denominator_period_code = denominators.period_code
-            and cells.denominator_quantity_code = denominators.quantity_code
+            cells.area_id = denominators.area_id
+            and cells.denominator_period_id = denominators.period_id
+            and indicators.denominator_quantity_id = denominators.quantity_id
     left join indicator_quantities as denominator_quantities
-        on cells.denominator_quantity_code = denominator_quantities.quantity_code
+        on
+            indicators.denominator_quantity_code
+            = denominator_quantities.quantity_code
 
 ),
 
@@ -92,9 +110,11 @@ final as (
         area_level,
         area_code,
         municipality_code,
-        period_code,
-        period_year,
-        period_month,
+        {{ period_code(
+            year_of_period_id('period_id'), month_of_period_id('period_id')
+        ) }} as period_code,
+        period_year::integer as period_year,
+        {{ month_of_period_id('period_id') }}::integer as period_month,
         indicator_code,
         sensitivity_tier,
         (case when not is_suppressed then published_numerator end)::numeric(16, 2)
@@ -121,10 +141,11 @@ final as (
                 ) }}
         end as suppression_reason,
         case
-            when denominator_period_code <> period_year::text
+            when denominator_period_id <> {{ period_id('period_year', 'null') }}
                 then
                     'Noemer: ' || {{ register_label('denominator_source') }}
-                    || ' ' || denominator_period_code || ' (de registers van '
+                    || ' ' || {{ year_of_period_id('denominator_period_id') }}
+                    || ' (de registers van '
                     || period_year || ' zijn nog niet compleet)'
         end as denominator_note
 

@@ -3,10 +3,27 @@
 -- and the municipalities add up to Parkstad (before any suppression).
 with
 
+areas as (
+
+    select * from {{ ref('int_areas_with_parent_ids') }}
+
+),
+
 quantities as (
 
-    select * from {{ ref('int_area_quantities') }}
-    where period_month is null and {{ in_rebuilt_years('period_year') }}
+    select
+        areas.area_level,
+        areas.area_code,
+        areas.municipality_code,
+        area_quantities.period_id,
+        area_quantities.quantity_id,
+        area_quantities.amount
+
+    from {{ ref('int_area_quantities') }} as area_quantities
+    inner join areas on area_quantities.area_id = areas.area_id
+    where
+        {{ month_of_period_id('area_quantities.period_id') }} is null
+        and {{ in_rebuilt_years('area_quantities.period_year') }}
 
 ),
 
@@ -15,26 +32,26 @@ children_per_parent as (
     select
         area_level as child_level,
         municipality_code as parent_code,
-        period_code,
-        quantity_code,
+        period_id,
+        quantity_id,
         sum(amount) as children_amount
 
     from quantities
     where area_level in ('pc6', 'pc4', 'wijk')
-    group by area_level, municipality_code, period_code, quantity_code
+    group by area_level, municipality_code, period_id, quantity_id
 
     union all
 
     select
         'gemeente' as child_level,
         'parkstad' as parent_code,
-        period_code,
-        quantity_code,
+        period_id,
+        quantity_id,
         sum(amount) as children_amount
 
     from quantities
     where area_level = 'gemeente'
-    group by period_code, quantity_code
+    group by period_id, quantity_id
 
 ),
 
@@ -42,8 +59,8 @@ parents as (
 
     select
         area_code as parent_code,
-        period_code,
-        quantity_code,
+        period_id,
+        quantity_id,
         amount
 
     from quantities
@@ -61,8 +78,8 @@ final as (
     left join parents
         on
             children_per_parent.parent_code = parents.parent_code
-            and children_per_parent.period_code = parents.period_code
-            and children_per_parent.quantity_code = parents.quantity_code
+            and children_per_parent.period_id = parents.period_id
+            and children_per_parent.quantity_id = parents.quantity_id
     where parents.amount is distinct from children_per_parent.children_amount
 
 )

@@ -11,51 +11,23 @@ protected as (
 
 ),
 
-area_relations as (
+areas as (
 
-    select * from {{ ref('int_area_relations') }}
-
-),
-
-indicators as (
-
-    select * from {{ ref('int_indicators_with_thresholds') }}
+    select * from {{ ref('int_areas_with_parent_ids') }}
 
 ),
 
-indicator_quantities as (
+rules as (
 
-    select * from {{ ref('indicator_quantities') }}
-
-),
-
-parent_ids as (
-
-    {{ disclosure_parent_ids('area_relations') }}
+    select * from {{ ref('int_quantity_disclosure_rules') }}
 
 ),
 
-share_pairs as (
-
-    {{ disclosure_share_pairs('indicators', 'indicator_quantities') }}
-
-),
-
-partitions as (
-
-    {{ disclosure_partitions('indicator_quantities') }}
-
-),
-
-thresholds as (
-
-    {{ disclosure_thresholds('indicators', 'share_pairs') }}
-
-),
+{{ disclosure_rule_relations('rules') }},
 
 remaining as (
 
-    {{ disclosure_state('protected', 'parent_ids') }}
+    {{ disclosure_state('protected', 'areas') }}
 
 ),
 
