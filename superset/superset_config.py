@@ -128,6 +128,14 @@ class StraatkubusSecurityManager(SupersetSecurityManager):
         self._recent_permissions[key] = (read_at, permissions)
         return permissions
 
+    def get_user_by_id(self, pk):
+        """The user with roles and groups in one query (FAB's loads them in three)."""
+        from sqlalchemy.orm import joinedload
+
+        user = self.user_model
+        query = self.session.query(user).options(joinedload(user.roles), joinedload(user.groups))
+        return query.filter(user.id == pk).one_or_none()
+
     def exist_permission_on_roles(self, view_name, permission_name, role_ids):
         return (permission_name, view_name) in self.role_permissions(role_ids)
 
