@@ -30,15 +30,28 @@
     end
 {%- endmacro %}
 
-{#- The Dutch reason shown for a withheld cell. Only a group too small to publish is
-    named as such; every other reason reads the same, because telling "few with the
-    characteristic" from "few without it" or "derivable from other figures" would give
-    away which side is small. -#}
-{% macro suppression_reason_text(rule, min_cell_size, min_denominator) -%}
+{#- Why a cell is withheld, as a short code: 'jaar' (a rate of a year whose registers are
+    incomplete, without an earlier complete year), 'groep' (a group too small to
+    publish), 'afgeschermd' (every other primary rule, or secondary suppression: they read
+    the same, because telling "few with the characteristic" from "few without it" or
+    "derivable from other figures" would give away which side is small). Null when the
+    cell is published. The marts store the code; suppression_reason_text spells it out. -#}
+{% macro suppression_rule(is_suppressed, primary_rule, lacks_denominator_year) -%}
     case
-        when {{ rule }} = 'groep' then 'Minder dan ' || {{ min_denominator }}
+        when {{ lacks_denominator_year }} then 'jaar'
+        when {{ is_suppressed }} and {{ primary_rule }} = 'groep' then 'groep'
+        when {{ is_suppressed }} then 'afgeschermd'
+    end
+{%- endmacro %}
+
+{#- The Dutch reason shown for a withheld cell, from its suppression_rule code. -#}
+{% macro suppression_reason_text(rule, period_year, min_cell_size, min_denominator) -%}
+    case {{ rule }}
+        when 'jaar' then 'Nog niet gepubliceerd: de registers van ' || {{ period_year }}
+            || ' zijn nog niet compleet'
+        when 'groep' then 'Minder dan ' || {{ min_denominator }}
             || ' in de groep: niet gepubliceerd'
-        else 'Afgeschermd: minder dan ' || {{ min_cell_size }}
+        when 'afgeschermd' then 'Afgeschermd: minder dan ' || {{ min_cell_size }}
             || ' met of zonder dit kenmerk, of terug te rekenen uit andere cijfers'
     end
 {%- endmacro %}

@@ -176,13 +176,18 @@ def apply_policies(cur, schema: str, base_reader: str, source: Path = SUPERSET_D
 
     Every table gets RLS: the base reader (Superset's login when no user is known, and
     what the disclosure audit inspects) may SELECT every mart but has no policy, so it reads
-    no rows. The relations Superset publishes get SELECT and one policy per scope login.
+    no rows. The relations Superset publishes get SELECT and one policy per scope login. A
+    published view reads with the reader's rights (security_invoker), so the tables it reads
+    are filtered by the view's rules (`guarding_rules`) and granted with it.
     """
     rules = load_rules(source)
     published = {table for published_schema, table in published_relations(source)
                  if published_schema == "marts"}
     cur.execute(f"select login, roles from {ACCESS_SCHEMA}.reader_logins order by login")
     logins = [(login, frozenset(roles)) for login, roles in cur.fetchall()]
+    readers = [base_reader, *(login for login, _ in logins)]
+    cur.execute((SQL_DIR / "view_tables.sql").read_text(), {"schema": schema})
+    guards = guarding_rules(published, cur.fetchall())
     cur.execute("select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
                 "where n.nspname = %s and c.relkind in ('r', 'p') order by 1", (schema,))
     for (table,) in cur.fetchall():
@@ -193,17 +198,38 @@ def apply_policies(cur, schema: str, base_reader: str, source: Path = SUPERSET_D
                     (f'"{schema}"."{table}"',))
         for (policy,) in cur.fetchall():
             cur.execute(sql.SQL("drop policy {} on {}").format(sql.Identifier(policy), relation))
-        if table not in published:
+        if table not in guards:
             continue
         for login, scope in logins:
-            condition = row_filter(scope, f"marts.{table}", rules)
+            condition = row_filter(scope, f"marts.{guards[table]}", rules)
             cur.execute(sql.SQL("grant select on {} to {}").format(relation, sql.Identifier(login)))
             cur.execute(sql.SQL("create policy {} on {} for select to {} using ").format(
                 sql.Identifier(login), relation, sql.Identifier(login)) + sql.SQL(f"({condition})"))
+    cur.execute("select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                "where n.nspname = %s and c.relkind = 'v' and c.relname = any(%s) order by 1",
+                (schema, sorted(published)))
+    for (view,) in cur.fetchall():
+        cur.execute(sql.SQL("grant select on {} to {}").format(
+            sql.Identifier(schema, view), sql.SQL(", ").join(map(sql.Identifier, readers))))
     cur.execute(sql.SQL("grant usage on schema {} to {}").format(
-        sql.Identifier(schema), sql.SQL(", ").join(
-            sql.Identifier(name) for name in [base_reader, *(login for login, _ in logins)])))
+        sql.Identifier(schema), sql.SQL(", ").join(map(sql.Identifier, readers))))
     create_viewer_function(cur, schema, logins)
+
+
+def guarding_rules(published: set[str], view_tables: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Per table the readers may SELECT, the relation of rls.yaml whose rules filter it: a
+    published table its own; a table a published view reads, the view's. A dimension
+    (`dim_*`: descriptions, no figures; the audit holds it to that) keeps its own rules,
+    normally none. A table two published views read would need both rules: refused."""
+    guards = {table: table for table in published}
+    for view, table in view_tables:
+        if view not in published or table in published:
+            continue
+        guard = table if table.startswith("dim_") else view
+        if guards.setdefault(table, guard) != guard:
+            raise ValueError(f"{table} is read by two published views ({guards[table]}, {view}): "
+                             "one rule set must filter it")
+    return guards
 
 
 def create_viewer_function(cur, schema: str, logins: list[tuple[str, frozenset[str]]]) -> None:

@@ -18,8 +18,8 @@ YEAR_PARTITIONED = (
     "intermediate.int_area_indicator_cells",
     "intermediate.int_area_quantities_protected",
     "marts.fct_area_indicators",
-    "marts.fct_area_signals",
-    "marts.fct_border_zone_pc6",
+    "marts.fct_area_signal_values",
+    "marts.fct_border_zone_pc6_values",
 )
 
 

@@ -141,7 +141,7 @@ def test_every_published_pc6_area_is_one_polygon_inside_its_pc4(warehouse):
 
 
 def test_map_boundaries_are_valid_geojson_with_five_decimals(warehouse):
-    """The boundaries every map request carries (dim_areas, copied into fct_area_signals):
+    """The boundaries every map request carries (dim_areas, joined by the view fct_area_signals):
     valid Polygons or MultiPolygons, no coordinate with more than 5 decimals (about 1 m),
     and each PC6 still the shape of its derived cell (2 m simplification, 1 m grid)."""
     (areas, not_valid_polygon, too_precise), = query(warehouse, r"""

@@ -1,12 +1,9 @@
+{#- The unique index on area_id lets the views over the signal marts leave out the join
+    with this table when a query uses none of its columns; the table is small enough
+    that every other read is a scan. -#}
 {{ config(
     materialized='table',
-    indexes=[
-        {
-            'columns': ['area_level', 'area_code', 'municipality_code'],
-            'unique': true,
-        },
-        {'columns': ['area_level', 'municipality_code']},
-    ],
+    indexes=[{'columns': ['area_id'], 'unique': true}],
 ) }}
 
 -- One row per area at every level: PC6 and PC4 parts (a postcode crossing a municipal
@@ -170,6 +167,13 @@ with_centre as (
 final as (
 
     select
+        -- the areas' integer key, for the facts' joins (stable while the areas are)
+        (row_number() over (
+            order by
+                with_centre.area_level,
+                with_centre.area_code,
+                with_centre.municipality_code
+        ))::integer as area_id,
         with_centre.area_level::text as area_level,
         with_centre.area_code::text as area_code,
         with_centre.municipality_code::text as municipality_code,

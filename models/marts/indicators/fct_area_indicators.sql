@@ -104,6 +104,18 @@ decided as (
 
 ),
 
+ruled as (
+
+    select
+        *,
+        {{ suppression_rule(
+            'is_suppressed', 'primary_rule', 'lacks_denominator_year'
+        ) }} as suppression_rule
+
+    from decided
+
+),
+
 final as (
 
     select
@@ -128,18 +140,10 @@ final as (
                 ) }}
         end)::numeric(16, 1) as value,
         is_suppressed,
-        case
-            when lacks_denominator_year
-                then
-                    'Nog niet gepubliceerd: de registers van ' || period_year
-                    || ' zijn nog niet compleet'
-            when is_suppressed
-                then {{ suppression_reason_text(
-                    "coalesce(primary_rule, 'secundair')",
-                    'min_cell_size',
-                    'min_denominator',
-                ) }}
-        end as suppression_reason,
+        suppression_rule,
+        {{ suppression_reason_text(
+            'suppression_rule', 'period_year', 'min_cell_size', 'min_denominator'
+        ) }} as suppression_reason,
         case
             when denominator_period_id <> {{ period_id('period_year', 'null') }}
                 then
@@ -149,7 +153,7 @@ final as (
                     || period_year || ' zijn nog niet compleet)'
         end as denominator_note
 
-    from decided
+    from ruled
 
 )
 

@@ -1,68 +1,51 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='period_year',
-    on_schema_change='fail',
-    indexes=[{'columns': ['viewer_municipality_code', 'period_code', 'indicator_code']}],
+    materialized='view',
+    post_hook=["{{ security_invoker(this) }}"],
 ) }}
 
--- The border zone: for each municipality (the viewer), the PC6 areas of its neighbours
--- within var('border_zone_distance_m') of its boundary, with their openbaar signals, so
--- that a municipality sees what happens just across its border and nothing more.
--- Incremental by year: see macros/incremental/rebuilt_years.sql.
-with
+-- The border zone as the Regio Parkstad dashboard reads it: fct_border_zone_pc6_values
+-- with the PC6 area's name and geometry, its municipality's name (dim_areas), the
+-- indicator's name, theme and unit (dim_indicators) and the reason a value is withheld
+-- spelled out. A view with the reader's rights, so the row-level security of
+-- fct_border_zone_pc6_values applies (macros/access/security_invoker.sql).
+-- No CTEs: a view of plain joins is merged into each dashboard query, so the
+-- planner joins only what the query uses.
+select
+    border_zone.viewer_municipality_code,
+    border_zone.distance_m,
+    border_zone.area_level,
+    border_zone.area_code,
+    border_zone.municipality_code,
+    areas.area_name,
+    areas.municipality_name,
+    border_zone.period_code,
+    border_zone.period_year,
+    border_zone.period_month,
+    border_zone.indicator_code,
+    indicators.indicator_name,
+    indicators.theme,
+    indicators.unit,
+    border_zone.sensitivity_tier,
+    border_zone.value,
+    border_zone.is_suppressed,
+    {{ suppression_reason_text(
+        'border_zone.suppression_rule',
+        'border_zone.period_year',
+        'indicators.min_cell_size',
+        'indicators.min_denominator',
+    ) }} as suppression_reason,
+    border_zone.index_parkstad,
+    border_zone.z_score_parkstad,
+    border_zone.risk_score,
+    border_zone.is_signal::integer as is_signal,
+    areas.area_geojson,
+    areas.centroid_longitude,
+    areas.centroid_latitude
 
-neighbours as (
-
-    select * from {{ ref('int_pc6_border_neighbours') }}
-
-),
-
-signals as (
-
-    select * from {{ ref('fct_area_signals') }}
-    where
-        area_level = 'pc6'
-        and sensitivity_tier = 'openbaar'
-        and {{ in_rebuilt_years_if_incremental('period_year') }}
-
-),
-
-final as (
-
-    select
-        neighbours.viewer_municipality_code,
-        neighbours.distance_m::numeric(10, 1) as distance_m,
-        signals.area_level,
-        signals.area_code,
-        signals.municipality_code,
-        signals.area_name,
-        signals.municipality_name,
-        signals.period_code,
-        signals.period_year,
-        signals.period_month,
-        signals.indicator_code,
-        signals.indicator_name,
-        signals.theme,
-        signals.unit,
-        signals.sensitivity_tier,
-        signals.value,
-        signals.is_suppressed,
-        signals.suppression_reason,
-        signals.index_parkstad,
-        signals.z_score_parkstad,
-        signals.risk_score,
-        signals.is_signal,
-        signals.area_geojson,
-        signals.centroid_longitude,
-        signals.centroid_latitude
-
-    from neighbours
-    inner join signals
-        on
-            neighbours.pc6_code = signals.area_code
-            and neighbours.municipality_code = signals.municipality_code
-
-)
-
-select * from final
+from {{ ref('fct_border_zone_pc6_values') }} as border_zone
+-- left joins on unique keys, so that a query using no column of a dimension does not
+-- join it; every stored row has both
+-- (tests/dbt/signals/assert_stored_signals_match_their_dimensions.sql)
+left join {{ ref('dim_indicators') }} as indicators
+    on border_zone.indicator_code = indicators.indicator_code
+left join {{ ref('dim_areas') }} as areas on border_zone.area_id = areas.area_id

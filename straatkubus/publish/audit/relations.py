@@ -23,7 +23,7 @@ PUBLISHED_CELLS = ("marts", "fct_area_indicators")
 DIMENSION_ATTRIBUTES = {
     CATALOGUE: {"min_cell_size", "min_denominator", "rounding_base", "is_higher_worse",
                 "is_share", "is_event"},
-    AREAS: {"centroid_longitude", "centroid_latitude"},
+    AREAS: {"area_id", "centroid_longitude", "centroid_latitude"},
 }
 # Numbers in a value table that describe the row's place, not its data (the border zone's
 # distance to the viewing municipality): allowed on suppressed rows. Add here only numbers
