@@ -9,6 +9,7 @@ import pytest
 
 from straatkubus import bench
 from straatkubus.bench import Build, Figure
+from straatkubus.bench.reference import MartComparison, Reference
 
 
 def test_scaling_exponent_is_one_for_linear_growth() -> None:
@@ -43,9 +44,12 @@ def test_figures_hold_every_measure_and_the_estimate_for_the_netherlands() -> No
     builds = [Build(256_180, 50.0, 2**30, [("fct_area_signals", 9.0)], 2**30, 0),
               Build(1_000_000, 200.0, 3 * 2**30, [("int_area_quantities_protected", 40.0)],
                     4 * 2**30, 2**30)]
-    figures = bench.build_figures(builds, duckdb_seconds=5.0, duckdb_rows=2_000_000,
-                                  incremental=(30_000, 2.0), load_rate=20_000.0,
-                                  free_disk=60 * 2**30)
+    marts = (MartComparison("dim_areas", (10, "a"), (10, "a")),
+             MartComparison("fct_area_signals", (20, "b"), (20, "c")))
+    duckdb = Reference(export_seconds=3.0, build_seconds=5.0, raw_rows=2_000_000,
+                       handed_over=("dim_areas", "stg_bag__addresses"), marts=marts)
+    figures = bench.build_figures(builds, duckdb=duckdb, incremental=(30_000, 2.0),
+                                  load_rate=20_000.0, free_disk=60 * 2**30)
     measures = [figure.measure for figure in figures]
     assert measures[:2] == ["full build, 256,180 inhabitants", "full build, 1,000,000 inhabitants"]
     exponent = next(f for f in figures if f.measure == "scaling exponent")
@@ -54,7 +58,10 @@ def test_figures_hold_every_measure_and_the_estimate_for_the_netherlands() -> No
     assert "warehouse alone about 72.0 GiB (linear from 1,000,000), 60.0 GiB free" in \
         netherlands.detail
     assert "4 % of the full build" in next(f for f in figures if f.measure == "incremental refresh").value
-    assert "build / DuckDB = 10" in next(f for f in figures if f.measure == "DuckDB reference").value
+    reference = next(f for f in figures if f.measure == "DuckDB reference")
+    assert "build / DuckDB = 10.0; marts identical: 1 of 2" in reference.value
+    assert "2 PostGIS models: dim_areas, stg_bag__addresses) computed in PostgreSQL" in \
+        reference.detail
     assert next(f for f in figures if f.measure == "peak memory of the build").value == "3.0 GiB"
 
 

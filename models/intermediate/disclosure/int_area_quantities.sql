@@ -211,7 +211,8 @@ monthly_grid as (
         areas_per_year.area_code,
         areas_per_year.municipality_code,
         areas_per_year.period_year,
-        months.period_month
+        -- an integer, as in PostgreSQL (DuckDB's generate_series gives bigints)
+        months.period_month::integer as period_month
 
     from areas_per_year
     inner join latest_months

@@ -7,11 +7,11 @@
     incremental_strategy='delete+insert',
     unique_key='period_year',
     on_schema_change='fail',
-    pre_hook=[
-        "set local work_mem = '256MB'",
-        "set local enable_nestloop = off",
-        "set local enable_mergejoin = off",
-    ],
+    pre_hook=planner_settings({
+        'work_mem': "'256MB'",
+        'enable_nestloop': 'off',
+        'enable_mergejoin': 'off',
+    }),
     indexes=[{'columns': ['area_id', 'period_id', 'quantity_id'], 'unique': true}],
 ) }}
 
