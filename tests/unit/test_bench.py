@@ -9,7 +9,7 @@ import pytest
 
 from straatkubus import bench
 from straatkubus.bench import Build, Figure
-from straatkubus.bench.reference import MartComparison, Reference
+from straatkubus.bench.reference import MartComparison, Reference, canonical_checksum
 
 
 def test_scaling_exponent_is_one_for_linear_growth() -> None:
@@ -91,3 +91,22 @@ def test_draw_time_figures_split_demo_users_and_beheerder() -> None:
     assert "4 openings by 2 users" in users.detail and "slowest heerlen 4.0 s" in users.detail
     assert beheerder.value == "p50 20.0 s, p95 30.0 s"
     assert bench.draw_time_figures({"heerlen": [1.0]}, "admin")[0].value == "p50 1.0 s, p95 1.0 s"
+
+
+def test_the_canonical_checksum_ignores_row_order_and_decimal_scale_only() -> None:
+    import duckdb
+
+    db = duckdb.connect()
+    db.execute("create table a (code varchar, amount decimal(16, 2), share double)")
+    db.execute("insert into a values ('x', 1.50, 0.25), ('y', null, 1)")
+    db.execute("create table b (code varchar, amount decimal(16, 1), share double)")
+    db.execute("insert into b values ('y', null, 1), ('x', 1.5, 0.25)")
+    assert canonical_checksum(db, "a") == canonical_checksum(db, "b")
+    assert canonical_checksum(db, "a")[0] == 2
+    for change in ("update b set amount = 1.6 where code = 'x'",
+                   "update b set amount = 0 where code = 'y'",
+                   "update b set code = 'z' where code = 'y'",
+                   "insert into b values ('x', 1.5, 0.25)"):
+        db.execute("create or replace table c as select * from b")
+        db.execute(change.replace(" b ", " c "))
+        assert canonical_checksum(db, "c") != canonical_checksum(db, "a"), change
