@@ -7,15 +7,10 @@
     adapter, so its refs stay in the graph. -#}
 {% macro computed_in_postgresql() -%}
     {%- set sql = caller() | trim -%}
-    {{ return(adapter.dispatch('computed_in_postgresql')(sql)) }}
-{%- endmacro %}
-
-{% macro default__computed_in_postgresql(sql) -%}
+    {%- if target.type == 'duckdb' -%}
+        {%- set parquet = env_var('STRAATKUBUS_DUCKDB_DIR', '.') ~ '/postgresql/'
+            ~ this.identifier ~ '.parquet' -%}
+        {{ return("select * from read_parquet('" ~ parquet ~ "')") }}
+    {%- endif -%}
     {{ return(sql) }}
-{%- endmacro %}
-
-{% macro duckdb__computed_in_postgresql(sql) -%}
-    {%- set parquet = env_var('STRAATKUBUS_DUCKDB_DIR', '.') ~ '/postgresql/'
-        ~ this.identifier ~ '.parquet' -%}
-    {{ return("select * from read_parquet('" ~ parquet ~ "')") }}
 {%- endmacro %}
