@@ -109,6 +109,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("STRAATKUBUS_MAX_REGISTER_AGE_DAYS", "max_register_age_days", "400",
              "`build` refuses (unless --force) when a municipal register was last loaded "
              "longer ago", int),
+    Variable("STRAATKUBUS_DUCKDB_DIR", "duckdb_dir", "duckdb",
+             "folder (under the state folder unless absolute) of the DuckDB reference: its "
+             "database and what PostgreSQL hands it as Parquet", Path),
 )
 # libpq's variables, read where the matching STRAATKUBUS_PG_* is unset
 LIBPQ_VARIABLES = tuple(variable.libpq for variable in VARIABLES if variable.libpq)
@@ -176,6 +179,7 @@ class Settings:
     volume_min_rows: int  # ... unless both counts are below this
     retention_days: int  # quarantined rows and validation results are kept this long
     max_register_age_days: int  # `build` refuses an older municipal register (unless --force)
+    duckdb_dir: Path  # the DuckDB reference's folder (relative: in the state folder)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -199,6 +203,10 @@ class Settings:
     @property
     def deliveries_dir(self) -> Path:
         return self.state_dir / "deliveries"
+
+    @property
+    def duckdb_folder(self) -> Path:
+        return self.state_dir / self.duckdb_dir
 
     @property
     def superset_home(self) -> Path:
@@ -225,4 +233,5 @@ class Settings:
             "STRAATKUBUS_PG_USER": self.pg_user,
             "STRAATKUBUS_PG_PASSWORD": self.pg_password,
             "STRAATKUBUS_READER_USER": self.reader_user,
+            "STRAATKUBUS_DUCKDB_DIR": str(self.duckdb_folder),
         }

@@ -4,11 +4,10 @@
 -#}
 {% macro indicator_value(numerator, denominator, unit) -%}
     case {{ unit }}
-        when '%' then round(100.0 * {{ numerator }} / nullif({{ denominator }}, 0), 1)
+        when '%' then {{ rounded_quotient('100.0 * ' ~ numerator, denominator, 1) }}
         when 'per 1000'
-            then round(1000.0 * {{ numerator }} / nullif({{ denominator }}, 0), 1)
-        when 'euro'
-            then round({{ numerator }}::numeric / nullif({{ denominator }}, 0), 1)
+            then {{ rounded_quotient('1000.0 * ' ~ numerator, denominator, 1) }}
+        when 'euro' then {{ rounded_quotient(numerator, denominator, 1) }}
         else {{ numerator }}::numeric
     end
 {%- endmacro %}

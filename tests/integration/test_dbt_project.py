@@ -128,12 +128,16 @@ def test_every_macro_is_documented_with_its_arguments(project):
     for macro in manifest["macros"].values():
         if macro["package_name"] != "straatkubus":
             continue
-        if not macro["description"].strip():
+        # an adapter's implementation (adapter.dispatch) is documented by its dispatcher
+        dispatched = re.fullmatch(r"(?:default|postgres|duckdb)__(\w+)", macro["name"])
+        docs = manifest["macros"].get(f"macro.straatkubus.{dispatched.group(1)}", macro) \
+            if dispatched else macro
+        if not docs["description"].strip():
             problems.append(f"{macro['name']}: no description")
         signature = re.search(r"\{%-?\s*(?:macro|test)\s+\w+\((.*?)\)", macro["macro_sql"], re.S)
         arguments = {part.split("=")[0].strip() for part in signature.group(1).split(",")
                      if part.strip()}
-        documented = {argument["name"] for argument in macro["arguments"]}
+        documented = {argument["name"] for argument in docs["arguments"]}
         if arguments - documented - {"model"} and macro["name"] != "generate_schema_name":
             problems.append(f"{macro['name']}: undocumented {arguments - documented}")
     assert problems == []

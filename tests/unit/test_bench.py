@@ -9,6 +9,7 @@ import pytest
 
 from straatkubus import bench
 from straatkubus.bench import Build, Figure
+from straatkubus.bench.reference import MartComparison, Reference, canonical_checksum
 
 
 def test_scaling_exponent_is_one_for_linear_growth() -> None:
@@ -45,9 +46,12 @@ def test_figures_hold_every_measure_and_the_estimate_for_the_netherlands() -> No
                     ("passed", "900 published cells and values checked")),
               Build(1_000_000, 200.0, 3 * 2**30, [("int_area_quantities_protected", 40.0)],
                     4 * 2**30, 2**30, ("FAILED: 2 finding(s)", "1 relation"))]
-    figures = bench.build_figures(builds, duckdb_seconds=5.0, duckdb_rows=2_000_000,
-                                  incremental=(30_000, 2.0), load_rate=20_000.0,
-                                  free_disk=60 * 2**30)
+    marts = (MartComparison("dim_areas", (10, "a"), (10, "a")),
+             MartComparison("fct_area_signals", (20, "b"), (20, "c")))
+    duckdb = Reference(export_seconds=3.0, build_seconds=5.0, raw_rows=2_000_000,
+                       handed_over=("dim_areas", "stg_bag__addresses"), marts=marts)
+    figures = bench.build_figures(builds, duckdb=duckdb, incremental=(30_000, 2.0),
+                                  load_rate=20_000.0, free_disk=60 * 2**30)
     measures = [figure.measure for figure in figures]
     assert measures[:6] == [f"{measure}, {scale} inhabitants" for scale in ("256,180", "1,000,000")
                             for measure in ("full build", "warehouse on disk", "disclosure audit")]
@@ -63,7 +67,10 @@ def test_figures_hold_every_measure_and_the_estimate_for_the_netherlands() -> No
     assert "warehouse alone about 72.0 GiB (linear from 1,000,000), 60.0 GiB free" in \
         netherlands.detail
     assert "4 % of the full build" in next(f for f in figures if f.measure == "incremental refresh").value
-    assert "build / DuckDB = 10" in next(f for f in figures if f.measure == "DuckDB reference").value
+    reference = next(f for f in figures if f.measure == "DuckDB reference")
+    assert "build / DuckDB = 10.0; marts identical: 1 of 2" in reference.value
+    assert "2 PostGIS models: dim_areas, stg_bag__addresses) computed in PostgreSQL" in \
+        reference.detail
     assert next(f for f in figures if f.measure == "peak memory of the build").value == "3.0 GiB"
 
 
@@ -107,3 +114,22 @@ def test_draw_time_figures_split_demo_users_and_beheerder() -> None:
     assert "4 openings by 2 users" in users.detail and "slowest heerlen 4.0 s" in users.detail
     assert beheerder.value == "p50 20.0 s, p95 30.0 s"
     assert bench.draw_time_figures({"heerlen": [1.0]}, "admin")[0].value == "p50 1.0 s, p95 1.0 s"
+
+
+def test_the_canonical_checksum_ignores_row_order_and_decimal_scale_only() -> None:
+    import duckdb
+
+    db = duckdb.connect()
+    db.execute("create table a (code varchar, amount decimal(16, 2), share double)")
+    db.execute("insert into a values ('x', 1.50, 0.25), ('y', null, 1)")
+    db.execute("create table b (code varchar, amount decimal(16, 1), share double)")
+    db.execute("insert into b values ('y', null, 1), ('x', 1.5, 0.25)")
+    assert canonical_checksum(db, "a") == canonical_checksum(db, "b")
+    assert canonical_checksum(db, "a")[0] == 2
+    for change in ("update b set amount = 1.6 where code = 'x'",
+                   "update b set amount = 0 where code = 'y'",
+                   "update b set code = 'z' where code = 'y'",
+                   "insert into b values ('x', 1.5, 0.25)"):
+        db.execute("create or replace table c as select * from b")
+        db.execute(change.replace(" b ", " c "))
+        assert canonical_checksum(db, "c") != canonical_checksum(db, "a"), change

@@ -5,7 +5,7 @@
     incremental_strategy='delete+insert',
     unique_key='period_year',
     on_schema_change='fail',
-    pre_hook=["set local enable_mergejoin = off"],
+    pre_hook=planner_settings({'enable_mergejoin': 'off'}),
 ) }}
 
 -- Every indicator cell (area, period, indicator) before any suppression, on compact

@@ -222,7 +222,8 @@ monthly_grid as (
     select
         areas_per_year.area_id,
         areas_per_year.period_year,
-        months.period_month
+        -- an integer, as in PostgreSQL (DuckDB's generate_series gives bigints)
+        months.period_month::integer as period_month
 
     from areas_per_year
     inner join latest_months

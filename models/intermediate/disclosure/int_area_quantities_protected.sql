@@ -6,11 +6,11 @@
     incremental_strategy='delete+insert',
     unique_key='period_year',
     on_schema_change='fail',
-    pre_hook=[
-        "set local work_mem = '256MB'",
-        "set local enable_nestloop = off",
-        "set local enable_mergejoin = off",
-    ],
+    pre_hook=planner_settings({
+        'work_mem': "'256MB'",
+        'enable_nestloop': 'off',
+        'enable_mergejoin': 'off',
+    }),
 ) }}
 
 -- Every quantity per area and period with the decision whether it may be published:

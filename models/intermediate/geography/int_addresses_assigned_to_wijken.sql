@@ -12,6 +12,7 @@
 -- cells its bounding box covers, so that a hash join on (municipality, cell) offers
 -- each address only the one or two pieces that can contain it.
 {%- set cell_m = 250 %}
+{% call computed_in_postgresql() %}
 with
 
 addresses as (
@@ -143,3 +144,4 @@ final as (
 )
 
 select * from final
+{% endcall %}

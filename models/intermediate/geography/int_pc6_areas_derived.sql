@@ -14,6 +14,7 @@
 -- whole clipped cell is kept too, for the PC4 parts, whose cells tile the PC4. The
 -- areas are derived once from the address locations of all periods, so that a part
 -- keeps one area through the years. Its wijk is the wijk holding most of its addresses.
+{% call computed_in_postgresql() %}
 with
 
 addresses as (
@@ -202,3 +203,4 @@ final as (
 )
 
 select * from final
+{% endcall %}

@@ -8,6 +8,7 @@
 -- a municipality may look across. The distance is 0 where generalised boundaries make
 -- a part overlap the viewer's territory. The spatial index on the PC6 areas finds the
 -- candidates (st_dwithin compares bounding boxes first).
+{% call computed_in_postgresql() %}
 with
 
 pc6_parts as (
@@ -45,3 +46,4 @@ final as (
 )
 
 select * from final
+{% endcall %}

@@ -15,6 +15,7 @@
 {%- set simplify_pc6_m = 2 %}
 {%- set simplify_m = 20 %}
 {%- set geojson_decimals = 5 %}
+{% call computed_in_postgresql() %}
 with
 
 pc6_parts as (
@@ -207,3 +208,4 @@ final as (
 )
 
 select * from final
+{% endcall %}

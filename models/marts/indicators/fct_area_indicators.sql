@@ -8,10 +8,10 @@
     incremental_strategy='delete+insert',
     unique_key='period_year',
     on_schema_change='fail',
-    pre_hook=[
-        "set local enable_nestloop = off",
-        "set local enable_mergejoin = off",
-    ],
+    pre_hook=planner_settings({
+        'enable_nestloop': 'off',
+        'enable_mergejoin': 'off',
+    }),
 ) }}
 
 -- The published indicators: one row per area, period and indicator at every level,

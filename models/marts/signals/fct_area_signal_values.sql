@@ -10,10 +10,10 @@
     incremental_strategy='delete+insert',
     unique_key='period_year',
     on_schema_change='fail',
-    pre_hook=[
-        "set local enable_nestloop = off",
-        "set local enable_mergejoin = off",
-    ],
+    pre_hook=planner_settings({
+        'enable_nestloop': 'off',
+        'enable_mergejoin': 'off',
+    }),
     indexes=[
         {'columns': [
             'municipality_code', 'area_level', 'period_year', 'indicator_name'
@@ -207,17 +207,17 @@ scored as (
     select
         compared.*,
         (compared.value - compared.previous_value)::numeric(16, 1) as value_change,
-        round(
-            100.0 * (compared.value - compared.previous_value)
-            / nullif(compared.previous_value, 0),
-            1
-        )::numeric(12, 1) as change_pct,
-        round(
-            100.0 * compared.value / nullif(compared.municipality_value, 0), 1
-        )::numeric(12, 1) as index_municipality,
-        round(
-            100.0 * compared.value / nullif(compared.parkstad_value, 0), 1
-        )::numeric(12, 1) as index_parkstad
+        {{ rounded_quotient(
+            '100.0 * (compared.value - compared.previous_value)',
+            'compared.previous_value',
+            1,
+        ) }}::numeric(12, 1) as change_pct,
+        {{ rounded_quotient(
+            '100.0 * compared.value', 'compared.municipality_value', 1
+        ) }}::numeric(12, 1) as index_municipality,
+        {{ rounded_quotient(
+            '100.0 * compared.value', 'compared.parkstad_value', 1
+        ) }}::numeric(12, 1) as index_parkstad
 
     from compared
 

@@ -1,3 +1,4 @@
+{% call computed_in_postgresql() %}
 with
 
 source as (
@@ -31,3 +32,4 @@ final as (
 )
 
 select * from final
+{% endcall %}

@@ -1,3 +1,4 @@
+{% call computed_in_postgresql() %}
 with
 
 source as (
@@ -21,3 +22,4 @@ final as (
 )
 
 select * from final
+{% endcall %}

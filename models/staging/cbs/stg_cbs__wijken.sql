@@ -1,3 +1,4 @@
+{% call computed_in_postgresql() %}
 with
 
 source as (
@@ -22,3 +23,4 @@ final as (
 )
 
 select * from final
+{% endcall %}

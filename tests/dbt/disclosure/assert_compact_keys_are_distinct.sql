@@ -1,4 +1,4 @@
--- The suppression rounds key quantities and share pairs by a 32-bit hash of their code
+-- The suppression rounds key quantities and share pairs by a 31-bit hash of their code
 -- (compact_quantity_id): fails for every pair of codes that hash alike. Areas are
 -- guarded by the unique index of int_areas_with_parent_ids.
 with

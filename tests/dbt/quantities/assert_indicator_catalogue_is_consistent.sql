@@ -43,7 +43,7 @@ final as (
                 then 'group is the denominator, or the count itself'
             when is_share and (unit in ('aantal', 'euro') or is_event)
                 then 'counts, averages and event rates are no shares'
-            when (unit = 'euro') <> (numerator_quantity_code like '%\_eur')
+            when (unit = 'euro') <> (numerator_quantity_code like '%\_eur' escape '\')
                 then 'euro indicators, and only they, sum a euro quantity'
             when sensitivity_tier = 'vertrouwelijk' and min_cell_size < 10
                 then 'vertrouwelijk needs a minimum cell size of 10'
