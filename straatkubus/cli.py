@@ -322,9 +322,7 @@ def build(full: bool = typer.Option(False, "--full", help="Rebuild everything"),
                 _dbt_build(settings, args, env)
 
             try:
-                for line in builds.check_freshness(settings, dbt_step, force=force):
-                    typer.echo(line)
-                seconds = builds.execute(settings, plan, dbt_step)
+                seconds = builds.build(settings, plan, dbt_step, force=force, echo=typer.echo)
             except builds.BuildRefused as error:
                 _fail(str(error), error.exit_code)
             typer.echo("published: the new marts replaced the old ones (dbt tests and disclosure audit passed; "
@@ -419,6 +417,8 @@ def bench(inhabitants: int = typer.Option(1_000_000, help="Inhabitants for the t
           scales: str = typer.Option("256180,2500000,18000000",
                                      help="Inhabitants of each full build, comma-separated"),
           requests: int = typer.Option(20, help="Chart-data requests per concurrent user"),
+          security_tests: bool = typer.Option(True, help="Run the security tests at every scale "
+                                              "(each builds a warehouse of its own)"),
           seed: int = typer.Option(42)) -> None:
     """Measure throughput, full and incremental builds, a DuckDB reference and dashboard
     latency on a cluster and Superset of its own; print the figures and write them to
@@ -430,7 +430,8 @@ def bench(inhabitants: int = typer.Option(1_000_000, help="Inhabitants for the t
         chosen = tuple(int(part.replace("_", "")) for part in scales.split(","))
     except ValueError:
         raise typer.BadParameter(f"{scales!r}: use e.g. 256180,2500000", param_hint="--scales") from None
-    typer.echo(run(inhabitants, seed, _step, scales=chosen, requests_per_user=requests))
+    typer.echo(run(inhabitants, seed, _step, scales=chosen, requests_per_user=requests,
+                   security=security_tests))
 
 
 # --- superset ----------------------------------------------------------------------------

@@ -24,18 +24,22 @@ for name in [name for name in os.environ if name.startswith(("STRAATKUBUS_", "PG
     if not name.startswith("STRAATKUBUS_TEST_"):
         del os.environ[name]
 TEST_ENV = {
-    "STRAATKUBUS_STATE_DIR": str(REPO / ".local" / "test"),
+    "STRAATKUBUS_STATE_DIR": os.environ.get("STRAATKUBUS_TEST_STATE_DIR", str(REPO / ".local" / "test")),
     "STRAATKUBUS_PG_PORT": os.environ.get("STRAATKUBUS_TEST_PG_PORT", "55432"),
     "STRAATKUBUS_SUPERSET_PORT": os.environ.get("STRAATKUBUS_TEST_SUPERSET_PORT", "18088"),
     # the exhaustion tests wait for it
     "STRAATKUBUS_READER_STATEMENT_TIMEOUT": "10s",
+    # copies of Parkstad beyond Parkstad, for STRAATKUBUS_TEST_SCALE above 1
+    "STRAATKUBUS_TILES": os.environ.get("STRAATKUBUS_TEST_TILES", "0"),
 }
 os.environ.update(TEST_ENV)  # before any Settings is read
 
 from straatkubus.settings import Settings  # noqa: E402
 from straatkubus.warehouse import cluster  # noqa: E402
 
-TEST_SCALE = 0.15  # about 38 thousand inhabitants: every municipality, quick to build
+# About 38 thousand inhabitants: every municipality, quick to build. `straatkubus bench`
+# runs the security tests at its own scales with STRAATKUBUS_TEST_SCALE.
+TEST_SCALE = float(os.environ.get("STRAATKUBUS_TEST_SCALE", "0.15"))
 TEST_SEED = 7
 
 

@@ -7,7 +7,8 @@ measures, in one run:
 - generation and load throughput at `--inhabitants`;
 - the full build (`straatkubus build --full`: seeds, models, unit and data tests, raw to
   published marts) at each of `--scales`, its peak memory, and the scaling exponent
-  between the two largest;
+  between the two largest; after each, the disclosure audit of the published marts and
+  (unless --no-security-tests) the security tests at that scale;
 - the incremental refresh after one new month of event deliveries (the build
   `straatkubus build` then plans: that month's year), as a fraction of the full build
   (at the smallest scale);
@@ -44,7 +45,8 @@ from straatkubus.bench.dashboard import (
     municipality_user,
 )
 from straatkubus.bench.reference import Reference, duckdb_reference
-from straatkubus.bench.report import Figure, Progress, percentile, report
+from straatkubus.bench.report import Figure, Progress, against, percentile, report
+from straatkubus.bench.security import security_tests
 from straatkubus.bench.throughput import (
     DEFAULT_SCALES,
     PARKSTAD_INHABITANTS,
@@ -56,7 +58,7 @@ from straatkubus.bench.throughput import (
 from straatkubus.settings import REPO, Settings
 from straatkubus.warehouse import cluster
 
-__all__ = ["Build", "Figure", "MUNICIPALITY_ROLE", "PARKSTAD_INHABITANTS", "bench_settings",
+__all__ = ["Build", "Figure", "MUNICIPALITY_ROLE", "PARKSTAD_INHABITANTS", "against", "bench_settings",
            "build_figures", "draw_time_figures", "map_query_context", "memory_in_use",
            "municipality_user", "percentile", "report", "run", "scaling_exponent", "tiles_for"]
 
@@ -71,7 +73,7 @@ def bench_settings(inhabitants: int) -> Settings:
 
 
 def run(inhabitants: int, seed: int, progress: Progress, scales: tuple[int, ...] = DEFAULT_SCALES,
-        requests_per_user: int = 20, notes: list[str] | None = None) -> str:
+        requests_per_user: int = 20, notes: list[str] | None = None, security: bool = True) -> str:
     """Run every measurement on the benchmark's own cluster; returns the Markdown report."""
     from straatkubus.synth.generate import generate
 
@@ -118,6 +120,9 @@ def run(inhabitants: int, seed: int, progress: Progress, scales: tuple[int, ...]
                 shutil.rmtree(out)
             builds.append(full_build(at_scale, scale, progress))
             write()
+            if security:
+                builds[-1] = dataclasses.replace(builds[-1], security=security_tests(scale, progress))
+                write()
             if scale == min(scales):
                 duckdb = duckdb_reference(at_scale, progress)
                 figures += dashboard_latency(at_scale, progress, requests_per_user)

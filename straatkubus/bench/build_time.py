@@ -20,7 +20,7 @@ import psutil
 import psycopg2
 
 from straatkubus.bench.reference import Reference
-from straatkubus.bench.report import Figure, Progress, gib
+from straatkubus.bench.report import Figure, Progress, against, gib
 from straatkubus.bench.throughput import DEFAULT_SCALES, PARKSTAD_INHABITANTS, ROWS_PER_INHABITANT, load_folder
 from straatkubus.settings import REPO, Settings
 
@@ -35,6 +35,8 @@ class Build:
     slowest: list[tuple[str, float]]  # (node, seconds) from dbt's run_results.json
     warehouse: int  # bytes on disk after the build
     temporary: int  # bytes of temporary files PostgreSQL wrote during the build
+    audit: tuple[str, str]  # outcome and detail of the disclosure audit of the published marts
+    security: tuple[str, str] | None = None  # outcome and detail of the security tests at this scale
 
 
 def scaling_exponent(small: Build, large: Build) -> float:
@@ -112,9 +114,9 @@ def run_build(settings: Settings, full: bool) -> tuple[float, int, dict[str, Any
             if child.wait() != 0:
                 raise builds.BuildRefused(f"dbt {' '.join(args)} failed; see {log}")
 
-    # the whole build as `straatkubus build` runs it: shadow, dbt, audit, publish
+    # the whole build as `straatkubus build` runs it: freshness, shadow, dbt, audit, publish
     with peak_memory(settings, lambda: process[0]) as peak:
-        builds.execute(settings, plan, run_dbt)
+        builds.build(settings, plan, run_dbt, echo=lambda line: None)
     seconds = time.perf_counter() - started
     return seconds, peak[0], json.loads((target / "run_results.json").read_text())
 
@@ -143,7 +145,20 @@ def full_build(settings: Settings, inhabitants: int, progress: Progress) -> Buil
     seconds, peak, results = run_build(settings, full=True)
     warehouse, temporary = _disk_use(settings)
     return Build(inhabitants, seconds, peak, slowest_nodes(results), warehouse,
-                 temporary - temporary_before)
+                 temporary - temporary_before, published_marts_audit(settings, progress))
+
+
+def published_marts_audit(settings: Settings, progress: Progress) -> tuple[str, str]:
+    """The disclosure audit of the marts as published, apart from the build's own audit of
+    its shadow (which every build must pass to publish): the correctness the speed kept."""
+    from straatkubus.publish.audit import audit
+
+    progress("disclosure audit of the published marts")
+    report = audit(settings)
+    checked = sum(relation.checked or 0 for relation in report.relations)
+    outcome = "passed" if report.passed else f"FAILED: {report.finding_count} finding(s)"
+    return outcome, (f"{checked:,} published cells and values checked in "
+                     f"{len(report.relations)} relations as {report.reader}, {report.seconds:,.0f} s")
 
 
 def incremental_refresh(settings: Settings, inhabitants: int, seed: int,
@@ -167,17 +182,26 @@ def build_figures(builds: list[Build], duckdb: Reference | None,
     figures = []
     for build in builds:
         slowest = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in build.slowest[:3])
+        parkstad = build.inhabitants == PARKSTAD_INHABITANTS
         figures.append(Figure(f"full build, {build.inhabitants:,} inhabitants",
                               f"{build.seconds:,.1f} s",
-                              f"peak memory {gib(build.peak_memory)}; warehouse "
-                              f"{gib(build.warehouse)} on disk, {gib(build.temporary)} of "
-                              f"temporary files written; slowest: {slowest}"))
+                              f"peak memory {gib(build.peak_memory)}; "
+                              f"{gib(build.temporary)} of temporary files written; slowest: "
+                              f"{slowest}", against(build.seconds, 60, " s") if parkstad else ""))
+        figures.append(Figure(f"warehouse on disk, {build.inhabitants:,} inhabitants",
+                              gib(build.warehouse), "pg_database_size after the full build",
+                              against(build.warehouse / 2**30, 0.6, " GiB") if parkstad else ""))
+        figures.append(Figure(f"disclosure audit, {build.inhabitants:,} inhabitants",
+                              *build.audit))
+        if build.security:
+            figures.append(Figure(f"security tests, {build.inhabitants:,} inhabitants",
+                                  *build.security))
     if len(builds) >= 2:
         small, large = sorted(builds, key=lambda b: b.inhabitants)[-2:]
         exponent = scaling_exponent(small, large)
         figures.append(Figure("scaling exponent", f"{exponent:.2f}",
                               f"build time ~ inhabitants^k between {small.inhabitants:,} "
-                              f"and {large.inhabitants:,}"))
+                              f"and {large.inhabitants:,}", against(exponent, 1.05, "")))
         netherlands = max(DEFAULT_SCALES)
         if large.inhabitants < netherlands:
             estimate = large.seconds * (netherlands / large.inhabitants) ** exponent
@@ -195,10 +219,11 @@ def build_figures(builds: list[Build], duckdb: Reference | None,
     first = builds[0]
     if incremental is not None:
         rows, seconds = incremental
+        share = 100 * seconds / first.seconds
         figures.append(Figure("incremental refresh", f"{seconds:,.1f} s = "
-                              f"{100 * seconds / first.seconds:.0f} % of the full build",
+                              f"{share:.0f} % of the full build",
                               f"after one new month ({NEW_MONTH}, {rows:,} event rows) at "
-                              f"{first.inhabitants:,} inhabitants"))
+                              f"{first.inhabitants:,} inhabitants", against(share, 5, " %")))
     if duckdb is not None:
         figures.append(Figure(
             "DuckDB reference", f"{duckdb.build_seconds:,.1f} s; build / DuckDB = "
@@ -210,7 +235,8 @@ def build_figures(builds: list[Build], duckdb: Reference | None,
             f"geography ({len(duckdb.handed_over)} PostGIS models: "
             f"{', '.join(duckdb.handed_over)}) computed in PostgreSQL and handed over as "
             f"Parquet with the raw rows ({duckdb.export_seconds:,.1f} s, not counted); "
-            f"identical = same rows and checksum per mart"))
+            f"identical = same rows and checksum per mart",
+            against(first.seconds / duckdb.build_seconds, 3, "× DuckDB")))
     figures.append(Figure("peak memory of the build", gib(max(b.peak_memory for b in builds)),
                           "dbt and PostgreSQL, shared buffers counted once"))
     return figures

@@ -19,6 +19,15 @@ class Figure:
     measure: str
     value: str
     detail: str = ""
+    target: str = ""  # the issue's target and whether it is met (`against`)
+
+
+def against(measured: float, limit: float, unit: str) -> str:
+    """A figure held to its target (at most `limit`): '≤ 60 s: met' or '≤ 60 s: missed (1.6×)'."""
+    target = f"≤ {limit:g}{unit}"
+    if measured <= limit:
+        return f"{target}: met"
+    return f"{target}: missed ({measured / limit:.2f}×)"
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -45,12 +54,12 @@ def machine() -> str:
 
 def report(figures: list[Figure], command: str, notes: list[str]) -> str:
     width = max(len(f.measure) for f in figures)
-    rows = [f"| {f.measure:<{width}} | {f.value} | {f.detail} |" for f in figures]
+    rows = [f"| {f.measure:<{width}} | {f.value} | {f.target} | {f.detail} |" for f in figures]
     return "\n".join([
         "# Benchmarks", "",
         f"Machine: {machine()}  ",
         f"Command: `{command}`  ",
         f"Measured: {time.strftime('%Y-%m-%d %H:%M')}", "",
-        f"| {'measure':<{width}} | value | detail |", f"|{'-' * (width + 2)}|---|---|",
+        f"| {'measure':<{width}} | value | target | detail |", f"|{'-' * (width + 2)}|---|---|---|",
         *rows, "", *notes,
     ])

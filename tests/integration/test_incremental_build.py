@@ -23,6 +23,17 @@ YEAR_PARTITIONED = (
 )
 
 
+def mart_indexes_and_constraints(cur) -> list[tuple[str, str]]:
+    """(table, definition without the index's name) of every index of the live marts, and
+    the unique and primary key constraints among them."""
+    cur.execute("select c.relname, regexp_replace(pg_get_indexdef(i.indexrelid), 'INDEX \\S+ ON ', "
+                "'INDEX ON ') || coalesce(' constraint ' || k.contype::text, '') "
+                "from pg_index i join pg_class c on c.oid = i.indrelid "
+                "left join pg_constraint k on k.conindid = i.indexrelid "
+                "where c.relnamespace = 'marts'::regnamespace order by 1, 2")
+    return cur.fetchall()
+
+
 def test_new_event_months_rebuild_their_years_as_a_full_build_would(own_warehouse):
     deliver_month(own_warehouse, "2025-01")
     assert straatkubus("build").startswith("incremental build of 2025 ")
@@ -41,8 +52,12 @@ def test_new_event_months_rebuild_their_years_as_a_full_build_would(own_warehous
             cur.execute("select count(distinct period_year) from marts.fct_area_signals "
                         "where period_year in (2024, 2025)")
             assert cur.fetchone()[0] == 2
+            after_incremental = mart_indexes_and_constraints(cur)
         assert straatkubus("build", "--full").startswith("full build (asked for)")
         with conn.cursor() as cur:
+            # the incremental builds' copies of the live marts kept every index and constraint
+            assert mart_indexes_and_constraints(cur) == after_incremental
+            assert any(" UNIQUE " in definition for _, definition in after_incremental)
             for table in YEAR_PARTITIONED:
                 incremental = f"incremental.{table.split('.')[1]}"
                 cur.execute(f"select (select count(*) from {table}), "

@@ -13,9 +13,10 @@ from straatkubus.bench.reference import MartComparison, Reference, canonical_che
 
 
 def test_scaling_exponent_is_one_for_linear_growth() -> None:
-    small, large = Build(1_000_000, 100.0, 0, [], 0, 0), Build(2_500_000, 250.0, 0, [], 0, 0)
+    audit = ("passed", "9 cells")
+    small, large = Build(1_000_000, 100.0, 0, [], 0, 0, audit), Build(2_500_000, 250.0, 0, [], 0, 0, audit)
     assert bench.scaling_exponent(small, large) == pytest.approx(1.0)
-    quadratic = Build(2_500_000, 100.0 * 2.5**2, 0, [], 0, 0)
+    quadratic = Build(2_500_000, 100.0 * 2.5**2, 0, [], 0, 0, audit)
     assert bench.scaling_exponent(small, quadratic) == pytest.approx(2.0)
 
 
@@ -41,9 +42,10 @@ def test_memory_counts_shared_buffers_once() -> None:
 
 
 def test_figures_hold_every_measure_and_the_estimate_for_the_netherlands() -> None:
-    builds = [Build(256_180, 50.0, 2**30, [("fct_area_signals", 9.0)], 2**30, 0),
+    builds = [Build(256_180, 50.0, 2**30, [("fct_area_signals", 9.0)], 2**30, 0,
+                    ("passed", "900 published cells and values checked")),
               Build(1_000_000, 200.0, 3 * 2**30, [("int_area_quantities_protected", 40.0)],
-                    4 * 2**30, 2**30)]
+                    4 * 2**30, 2**30, ("FAILED: 2 finding(s)", "1 relation"))]
     marts = (MartComparison("dim_areas", (10, "a"), (10, "a")),
              MartComparison("fct_area_signals", (20, "b"), (20, "c")))
     duckdb = Reference(export_seconds=3.0, build_seconds=5.0, raw_rows=2_000_000,
@@ -51,7 +53,14 @@ def test_figures_hold_every_measure_and_the_estimate_for_the_netherlands() -> No
     figures = bench.build_figures(builds, duckdb=duckdb, incremental=(30_000, 2.0),
                                   load_rate=20_000.0, free_disk=60 * 2**30)
     measures = [figure.measure for figure in figures]
-    assert measures[:2] == ["full build, 256,180 inhabitants", "full build, 1,000,000 inhabitants"]
+    assert measures[:6] == [f"{measure}, {scale} inhabitants" for scale in ("256,180", "1,000,000")
+                            for measure in ("full build", "warehouse on disk", "disclosure audit")]
+    by_measure = {figure.measure: figure for figure in figures}
+    # the targets hold for Parkstad's scale only
+    assert by_measure["full build, 256,180 inhabitants"].target == "≤ 60 s: met"
+    assert by_measure["full build, 1,000,000 inhabitants"].target == ""
+    assert by_measure["warehouse on disk, 256,180 inhabitants"].target == "≤ 0.6 GiB: missed (1.67×)"
+    assert by_measure["disclosure audit, 1,000,000 inhabitants"].value == "FAILED: 2 finding(s)"
     exponent = next(f for f in figures if f.measure == "scaling exponent")
     assert float(exponent.value) == pytest.approx(math.log(4) / math.log(1_000_000 / 256_180), abs=0.01)
     netherlands = next(f for f in figures if f.measure.startswith("full build, 18,000,000"))
@@ -60,6 +69,7 @@ def test_figures_hold_every_measure_and_the_estimate_for_the_netherlands() -> No
     assert "4 % of the full build" in next(f for f in figures if f.measure == "incremental refresh").value
     reference = next(f for f in figures if f.measure == "DuckDB reference")
     assert "build / DuckDB = 10.0; marts identical: 1 of 2" in reference.value
+    assert reference.target == "≤ 3× DuckDB: missed (3.33×)"
     assert "2 PostGIS models: dim_areas, stg_bag__addresses) computed in PostgreSQL" in \
         reference.detail
     assert next(f for f in figures if f.measure == "peak memory of the build").value == "3.0 GiB"
@@ -69,8 +79,22 @@ def test_report_names_machine_and_command() -> None:
     text = bench.report([Figure("generation", "1 rows/s", "detail")], "straatkubus bench", ["A note."])
     assert "Machine: " in text and "cores" in text
     assert "Command: `straatkubus bench`" in text
-    assert "| generation | 1 rows/s | detail |" in text
+    assert "| generation | 1 rows/s |  | detail |" in text
     assert text.rstrip().endswith("A note.")
+
+
+def test_against_says_met_or_by_how_much_missed() -> None:
+    assert bench.against(60.0, 60, " s") == "≤ 60 s: met"
+    assert bench.against(94.2, 60, " s") == "≤ 60 s: missed (1.57×)"
+    assert bench.against(1.08, 1.05, "") == "≤ 1.05: missed (1.03×)"
+
+
+def test_security_outcome_reads_pytests_summary() -> None:
+    from straatkubus.bench.security import outcome
+
+    assert outcome(0, "....\n284 passed in 612.3s (0:10:12)\n", 612.3)[0] == "passed"
+    failed, detail = outcome(1, "F.\n= 2 failed, 282 passed, 1 error in 9.0s =", 9.0)
+    assert failed == "FAILED" and detail.startswith("282 passed, 2 failed, 1 errors")
 
 
 def test_map_query_context_gets_the_dataset_of_the_chart() -> None:

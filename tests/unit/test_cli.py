@@ -66,7 +66,7 @@ def fake_build(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
     dbt's calls in the returned list."""
     calls: list[tuple[str, ...]] = []
     monkeypatch.setattr(cli, "one_at_a_time", lambda settings, command: contextlib.nullcontext())
-    monkeypatch.setattr(builds, "check_freshness", lambda settings, run_dbt, force: [])
+    monkeypatch.setattr(builds, "check_freshness", lambda settings, run_dbt, env, force: [])
     monkeypatch.setattr(builds, "plan", lambda settings, full: builds.BuildPlan("full", "test", 0, ""))
     monkeypatch.setattr(builds, "prepare_shadow", lambda settings, copy_live: None)
     return calls
