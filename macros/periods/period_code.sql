@@ -17,9 +17,10 @@
 {%- endmacro %}
 
 {#- A period's compact key, as the disclosure models carry it: YYYYMM for a month,
-    YYYY00 for a year. `month` may be null. -#}
+    YYYY00 for a year. `month` may be null; a smallint year is widened first (DuckDB
+    keeps smallint * 100 a smallint, which overflows). -#}
 {% macro period_id(year, month) -%}
-    ({{ year }} * 100 + coalesce({{ month }}, 0))
+    (cast({{ year }} as integer) * 100 + coalesce({{ month }}, 0))
 {%- endmacro %}
 
 {#- The year of a period id. -#}

@@ -236,7 +236,7 @@ def build_figures(builds: list[Build], duckdb: Reference | None,
             f"{', '.join(duckdb.handed_over)}) computed in PostgreSQL and handed over as "
             f"Parquet with the raw rows ({duckdb.export_seconds:,.1f} s, not counted); "
             f"identical = same rows and checksum per mart",
-            against(first.seconds / duckdb.build_seconds, 3, "")))
+            against(first.seconds / duckdb.build_seconds, 3, "× DuckDB")))
     figures.append(Figure("peak memory of the build", gib(max(b.peak_memory for b in builds)),
                           "dbt and PostgreSQL, shared buffers counted once"))
     return figures
