@@ -28,7 +28,7 @@ def test_duckdb_builds_marts_identical_to_postgresql(warehouse):
                  if not mart.equal}
     assert not different, different
     assert all(mart.postgres[0] > 0 for mart in reference.marts)
-    assert reference.identical == len(reference.marts) == 5
+    assert reference.identical == len(reference.marts) >= 5
     assert reference.raw_rows > 0 and reference.build_seconds > 0
 
     # the hashes of the area keys and quantity codes, computed by each engine itself
