@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -309,7 +310,7 @@ def waiting_for(settings: Settings) -> list[str]:
 
 def prepare_shadow(settings: Settings, copy_live: bool) -> None:
     """A fresh shadow schema; with `copy_live`, holding a copy of every live mart (what an
-    incremental build changes by year)."""
+    incremental build changes by year): the tables, and the views over them."""
     conn = psycopg2.connect(settings.dsn())
     try:
         with conn, conn.cursor() as cur:
@@ -330,6 +331,16 @@ def prepare_shadow(settings: Settings, copy_live: bool) -> None:
                 # the base reader's grant, as dbt's `grants` config gives every mart it builds
                 cur.execute(sql.SQL("analyze {}; grant select on {} to {}").format(
                     shadow, shadow, sql.Identifier(settings.reader_user)))
+            # the views over them (the marts Superset reads), on the copies, with their options
+            cur.execute("select c.relname, pg_get_viewdef(c.oid), coalesce(c.reloptions, '{}') "
+                        "from pg_class c where c.relnamespace = %s::regnamespace and c.relkind = 'v' "
+                        "order by 1", (LIVE_SCHEMA,))
+            for view, definition, options in cur.fetchall():
+                shadow = sql.Identifier(SHADOW_SCHEMA, view)
+                on_copies = re.sub(rf"\b{LIVE_SCHEMA}\.", f"{SHADOW_SCHEMA}.", definition)
+                cur.execute(sql.SQL("create view {} {} as {}; grant select on {} to {}").format(
+                    shadow, sql.SQL(f"with ({', '.join(options)})" if options else ""),
+                    sql.SQL(on_copies.rstrip().rstrip(";")), shadow, sql.Identifier(settings.reader_user)))
     finally:
         conn.close()
 

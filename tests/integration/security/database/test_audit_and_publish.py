@@ -32,8 +32,9 @@ def test_a_small_cell_in_new_marts_is_never_published(superset_stack, logins):
             update marts_build.fct_area_indicators set numerator = 2, denominator = 40, value = 5,
                 is_suppressed = false, suppression_reason = null
             where area_level = 'pc6' and (area_code, period_code, indicator_code) = %s""", (cell,))
+        # the table behind the view fct_area_signals (each fact stored once)
         cur.execute("""
-            update marts_build.fct_area_signals set value = 5, is_suppressed = false, suppression_reason = null
+            update marts_build.fct_area_signal_values set value = 5, is_suppressed = false, suppression_rule = null
             where area_level = 'pc6' and (area_code, period_code, indicator_code) = %s""", (cell,))
         assert cur.rowcount == 1
     conn.close()
