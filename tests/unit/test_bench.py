@@ -75,6 +75,15 @@ def test_figures_hold_every_measure_and_the_estimate_for_the_netherlands() -> No
     assert next(f for f in figures if f.measure == "peak memory of the build").value == "3.0 GiB"
 
 
+def test_duckdb_is_compared_with_the_dbt_step_of_the_build() -> None:
+    build = Build(256_180, 50.0, 0, [], 0, 0, ("passed", ""), steps={"freshness": 5.0, "dbt": 30.0})
+    duckdb = Reference(export_seconds=3.0, build_seconds=10.0, raw_rows=1, handed_over=(), marts=())
+    figures = bench.build_figures([build], duckdb=duckdb, incremental=None, load_rate=1.0, free_disk=0)
+    reference = next(f for f in figures if f.measure == "DuckDB reference")
+    assert "build / DuckDB = 3.0" in reference.value and reference.target == "≤ 3× DuckDB: met"
+    assert "freshness 5.0 s, dbt 30.0 s" in figures[0].detail
+
+
 def test_report_names_machine_and_command() -> None:
     text = bench.report([Figure("generation", "1 rows/s", "detail")], "straatkubus bench", ["A note."])
     assert "Machine: " in text and "cores" in text
